@@ -1,0 +1,37 @@
+import Foundation
+
+/// Everything the server needs to know at start-up; the command line fills it from flags and
+/// `LEADBOARD_*` environment variables.
+public struct AppConfiguration: Sendable {
+    public var host: String = "127.0.0.1"
+    public var port: Int = 8080
+    /// Holds `leadboard.sqlite` and `uploads/`.
+    public var dataDirectory: String = "./data"
+    /// The folder that holds `Templates/` and `Public/` (the package root by default).
+    public var resourcesDirectory: String = "."
+    /// Adds `Secure` to cookies: turn on when served over HTTPS.
+    public var secureCookies: Bool = false
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy you run).
+    public var trustProxyHeaders: Bool = false
+    public var sessionIdleTimeout: TimeInterval = 12 * 3600
+    public var sessionAbsoluteLifetime: TimeInterval = 7 * 24 * 3600
+    public var loginFailureLimit: Int = 10
+    public var loginFailureWindow: TimeInterval = 600
+    public var maxUploadBytes: Int = 10 * 1024 * 1024
+    public var maxImportBytes: Int = 50 * 1024 * 1024
+    public var passwordHasher: PasswordHasher = .standard
+
+    public init() {}
+
+    public var databasePath: String { (dataDirectory as NSString).appendingPathComponent("leadboard.sqlite") }
+    public var uploadsDirectory: String { (dataDirectory as NSString).appendingPathComponent("uploads") }
+    /// Where `--demo` records the demo logins it created (readable by the owner only).
+    public var demoCredentialsPath: String { (dataDirectory as NSString).appendingPathComponent("demo-logins.txt") }
+    public var templatesDirectory: String { (resourcesDirectory as NSString).appendingPathComponent("Templates") }
+    public var publicDirectory: String { (resourcesDirectory as NSString).appendingPathComponent("Public") }
+
+    /// Creates the data and upload folders when missing.
+    public func prepareDataDirectory() throws {
+        try FileManager.default.createDirectory(atPath: uploadsDirectory, withIntermediateDirectories: true)
+    }
+}

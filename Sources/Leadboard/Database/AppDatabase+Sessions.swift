@@ -1,0 +1,116 @@
+import Foundation
+import GRDB
+
+/// A session joined with its (current) user.
+public struct SessionWithUser: Sendable {
+    public var session: Session
+    public var user: User
+}
+
+extension AppDatabase {
+    /// Starts a new session for `userId` (a fresh token, never the pre-login one), deletes the session
+    /// that `replacingTokenHash` names if any, and stamps the last-login time.
+    public func startSession(
+        userId: Int64, tokenHash: String, csrfToken: String, userAgent: String?, clientAddress: String?,
+        replacingTokenHash: String?
+    ) async throws -> Session {
+        let now = self.now
+        return try await pool.write { db in
+            if let replacingTokenHash {
+                try Session.filter(Column("tokenHash") == replacingTokenHash).deleteAll(db)
+            }
+            var session = Session(
+                id: nil, tokenHash: tokenHash, userId: userId, csrfToken: csrfToken, createdAt: now, lastSeenAt: now,
+                userAgent: userAgent.map { String($0.prefix(300)) }, clientAddress: clientAddress)
+            try session.insert(db)
+            try db.execute(sql: "UPDATE user SET lastLoginAt = ? WHERE id = ?", arguments: [now, userId])
+            return session
+        }
+    }
+
+    /// The live session for a token digest with its user, or nil when unknown, expired or the user is
+    /// inactive. Expired sessions are deleted on sight.
+    public func liveSession(tokenHash: String, idleTimeout: TimeInterval, absoluteLifetime: TimeInterval) async throws -> SessionWithUser? {
+        let now = self.now
+        let found = try await pool.read { db -> SessionWithUser? in
+            guard let session = try Session.filter(Column("tokenHash") == tokenHash).fetchOne(db),
+                let user = try User.fetchOne(db, key: session.userId)
+            else { return nil }
+            return SessionWithUser(session: session, user: user)
+        }
+        guard let found else { return nil }
+        let expired = now.timeIntervalSince(found.session.lastSeenAt) > idleTimeout
+            || now.timeIntervalSince(found.session.createdAt) > absoluteLifetime
+        if expired || !found.user.isActive {
+            try await deleteSession(tokenHash: tokenHash)
+            return nil
+        }
+        return found
+    }
+
+    /// Records activity on a session, at most once a minute to keep reads read-only.
+    public func touch(session: Session) async throws {
+        let now = self.now
+        guard now.timeIntervalSince(session.lastSeenAt) > 60, let id = session.id else { return }
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE session SET lastSeenAt = ? WHERE id = ?", arguments: [now, id])
+        }
+    }
+
+    public func deleteSession(tokenHash: String) async throws {
+        _ = try await pool.write { db in
+            try Session.filter(Column("tokenHash") == tokenHash).deleteAll(db)
+        }
+    }
+
+    public func sessionCount(userId: Int64) async throws -> Int {
+        try await pool.read { db in try Session.filter(Column("userId") == userId).fetchCount(db) }
+    }
+
+    /// Removes sessions past their idle or absolute limit and login failures older than `failureWindow`.
+    public func pruneExpired(idleTimeout: TimeInterval, absoluteLifetime: TimeInterval, failureWindow: TimeInterval) async throws {
+        let now = self.now
+        try await pool.write { db in
+            try db.execute(
+                sql: "DELETE FROM session WHERE lastSeenAt < ? OR createdAt < ?",
+                arguments: [now.addingTimeInterval(-idleTimeout), now.addingTimeInterval(-absoluteLifetime)])
+            try db.execute(sql: "DELETE FROM loginFailure WHERE failedAt < ?", arguments: [now.addingTimeInterval(-failureWindow)])
+        }
+    }
+
+    // MARK: Login throttling
+
+    /// Failed logins within the window for this account and for this client address, and when the
+    /// oldest of the counted failures leaves the window.
+    public func loginFailures(email: String, clientAddress: String, window: TimeInterval) async throws
+        -> (forAccount: Int, forClient: Int, accountFreesAt: Date?, clientFreesAt: Date?)
+    {
+        let since = now.addingTimeInterval(-window)
+        return try await pool.read { db in
+            let account = try Row.fetchOne(
+                db, sql: "SELECT COUNT(*), MIN(failedAt) FROM loginFailure WHERE email = ? COLLATE NOCASE AND failedAt > ?",
+                arguments: [email, since])!
+            let client = try Row.fetchOne(
+                db, sql: "SELECT COUNT(*), MIN(failedAt) FROM loginFailure WHERE clientAddress = ? AND failedAt > ?",
+                arguments: [clientAddress, since])!
+            let accountOldest: Date? = account[1]
+            let clientOldest: Date? = client[1]
+            return (account[0], client[0], accountOldest?.addingTimeInterval(window), clientOldest?.addingTimeInterval(window))
+        }
+    }
+
+    public func recordLoginFailure(email: String, clientAddress: String) async throws {
+        let now = self.now
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO loginFailure (email, clientAddress, failedAt) VALUES (?, ?, ?)",
+                arguments: [String(email.prefix(320)), clientAddress, now])
+        }
+    }
+
+    public func clearLoginFailures(email: String) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM loginFailure WHERE email = ? COLLATE NOCASE", arguments: [email])
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import GRDB
+
+/// A source of "now", injected so tests can move time (session expiry, reference months).
+public struct AppClock: Sendable {
+    public var now: @Sendable () -> Date
+    public init(now: @escaping @Sendable () -> Date) { self.now = now }
+    public static let system = AppClock { Date() }
+}
+
+/// Owns the SQLite connection pool; every read and write of the app goes through a named method
+/// on this type (see the `AppDatabase+*.swift` files).
+public struct AppDatabase: Sendable {
+    public let pool: DatabasePool
+    public let clock: AppClock
+
+    /// Opens (creating if needed) the database file in WAL mode and applies pending migrations.
+    public static func open(path: String, clock: AppClock = .system) throws -> AppDatabase {
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        // Writers wait for each other instead of failing with "database is locked".
+        config.busyMode = .timeout(10)
+        config.maximumReaderCount = 8
+        let pool = try DatabasePool(path: path, configuration: config)
+        // DatabasePool sets synchronous = NORMAL on its writer after opening; every write that a user
+        // saw succeed must survive a power cut, so FULL is set afterwards, here.
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        let database = AppDatabase(pool: pool, clock: clock)
+        try Migrations.migrator.migrate(pool)
+        return database
+    }
+
+    public init(pool: DatabasePool, clock: AppClock) {
+        self.pool = pool
+        self.clock = clock
+    }
+
+    /// True when the database answers a trivial query (used by /healthz).
+    public func ping() async -> Bool {
+        (try? await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
+    }
+
+    /// The `synchronous` pragma of the writer connection (2 = FULL).
+    public func writerSynchronousMode() throws -> Int {
+        try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+    }
+
+    var now: Date { clock.now() }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import Hummingbird
+
+struct LoginPage: Page {
+    static let template = "login"
+    var title: String { "Sign in" }
+    var email = ""
+    var next = ""
+    var error: String?
+
+    func child(named name: String) -> Any? {
+        switch name {
+        case "email": email
+        case "next": next
+        case "error": error
+        default: nil
+        }
+    }
+}
+
+/// Sign-in and sign-out. A new session (new token, new CSRF token) is created at every login, so a
+/// session id planted before login is never authenticated.
+struct AuthController {
+    let services: AppServices
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("/login", use: show)
+        router.post("/login", use: login)
+        router.post("/logout", use: logout)
+    }
+
+    @Sendable func show(request: Request, context: AppRequestContext) async throws -> Response {
+        let next = LocalRedirect.sanitize(try request.query()["next"]) ?? ""
+        if context.auth != nil { return Redirect.to(next.isEmpty ? "/" : next) }
+        return services.views.render(LoginPage(next: next), request: request, context: context)
+    }
+
+    @Sendable func login(request: Request, context: AppRequestContext) async throws -> Response {
+        let form = context.form
+        let email = form.trimmed("email")
+        let password = form["password"] ?? ""
+        let next = LocalRedirect.sanitize(form["next"]) ?? ""
+        let config = services.configuration
+        let database = services.database
+
+        let failures = try await database.loginFailures(
+            email: email, clientAddress: context.clientAddress, window: config.loginFailureWindow)
+        if failures.forAccount >= config.loginFailureLimit || failures.forClient >= config.loginFailureLimit {
+            let freesAt = [
+                failures.forAccount >= config.loginFailureLimit ? failures.accountFreesAt : nil,
+                failures.forClient >= config.loginFailureLimit ? failures.clientFreesAt : nil,
+            ].compactMap { $0 }.max() ?? database.clock.now().addingTimeInterval(config.loginFailureWindow)
+            let wait = max(1, Int(freesAt.timeIntervalSince(database.clock.now()).rounded(.up)))
+            let minutes = max(1, (wait + 59) / 60)
+            let page = LoginPage(
+                email: email, next: next,
+                error: "Too many failed sign-in attempts. Try again in \(minutes) minute\(minutes == 1 ? "" : "s").")
+            var response = services.views.render(page, request: request, context: context, status: .tooManyRequests)
+            response.headers[.retryAfter] = String(wait)
+            return response
+        }
+
+        let user = email.isEmpty ? nil : try await database.user(email: email)
+        // Always run one argon2 verification, so unknown emails cost the same time as wrong passwords.
+        let valid = await services.hasher.verify(String(password.prefix(PasswordHasher.maximumLength * 4)), against: user?.passwordHash ?? services.dummyPasswordHash)
+        guard let user, valid, user.isActive else {
+            try await database.recordLoginFailure(email: email, clientAddress: context.clientAddress)
+            let page = LoginPage(email: email, next: next, error: "Email or password is incorrect.")
+            return services.views.render(page, request: request, context: context, status: .unprocessableContent)
+        }
+
+        if services.hasher.needsRehash(user.passwordHash) {
+            try await database.upgradePasswordHash(userId: user.uid, passwordHash: try await services.hasher.hash(password))
+        }
+        try await database.clearLoginFailures(email: email)
+        try await database.pruneExpired(
+            idleTimeout: config.sessionIdleTimeout, absoluteLifetime: config.sessionAbsoluteLifetime,
+            failureWindow: config.loginFailureWindow)
+        let token = Secrets.token()
+        _ = try await database.startSession(
+            userId: user.uid, tokenHash: SHA256Hasher.hex(token), csrfToken: Secrets.token(),
+            userAgent: request.headers[.userAgent], clientAddress: context.clientAddress,
+            replacingTokenHash: request.cookies[CookieJar.session].map { SHA256Hasher.hex($0.value) })
+        var response = Redirect.to(next.isEmpty ? "/" : next)
+        response.setCookie(services.cookies.session(token))
+        response.setCookie(services.cookies.expired(CookieJar.preLoginCSRF))
+        return response
+    }
+
+    @Sendable func logout(request: Request, context: AppRequestContext) async throws -> Response {
+        if let token = request.cookies[CookieJar.session]?.value {
+            try await services.database.deleteSession(tokenHash: SHA256Hasher.hex(token))
+        }
+        var response = Redirect.to("/login", flash: Flash(kind: .success, message: "You have signed out."), cookies: services.cookies)
+        response.setCookie(services.cookies.expired(CookieJar.session))
+        return response
+    }
+}

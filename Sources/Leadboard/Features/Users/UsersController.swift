@@ -1,0 +1,177 @@
+import Foundation
+import Hummingbird
+import Mustache
+
+struct UserRow: MustacheParent, Sendable {
+    let id: Int64
+    let name: String
+    let email: String
+    let role: String
+    let active: Bool
+    let lastLogin: String
+
+    func child(named name: String) -> Any? {
+        switch name {
+        case "id": id
+        case "name": self.name
+        case "email": email
+        case "role": role
+        case "active": active
+        case "lastLogin": lastLogin
+        case "editURL": "/admin/users/\(id)/edit"
+        default: nil
+        }
+    }
+}
+
+struct UsersIndexPage: Page {
+    static let template = "admin/users/index"
+    var title: String { "Users" }
+    let users: [UserRow]
+    func child(named name: String) -> Any? { name == "users" ? users : nil }
+}
+
+struct RoleOption: MustacheParent, Sendable {
+    let value: String
+    let label: String
+    let selected: Bool
+    func child(named name: String) -> Any? {
+        switch name {
+        case "value": value
+        case "label": label
+        case "selected": selected
+        default: nil
+        }
+    }
+
+    static func all(selected: String) -> [RoleOption] {
+        Role.allCases.map { RoleOption(value: $0.rawValue, label: $0.label, selected: $0.rawValue == selected) }
+    }
+}
+
+/// The create and edit form for a user (one template, two modes).
+struct UserFormPage: Page {
+    static let template = "admin/users/form"
+    var userId: Int64?
+    var email = ""
+    var name = ""
+    var role = Role.executive.rawValue
+    var active = true
+    var errors: [String: String] = [:]
+    var passwordErrors: [String: String] = [:]
+    var title: String { userId == nil ? "New user" : "Edit \(name)" }
+
+    func child(named name: String) -> Any? {
+        switch name {
+        case "isNew": userId == nil
+        case "email": email
+        case "name": self.name
+        case "roles": RoleOption.all(selected: role)
+        case "active": active
+        case "errors": errors
+        case "passwordErrors": passwordErrors
+        case "action": userId.map { "/admin/users/\($0)" } ?? "/admin/users"
+        case "passwordAction": userId.map { "/admin/users/\($0)/password" }
+        default: nil
+        }
+    }
+}
+
+/// Admin user management. Every change is validated with inline errors; the last active admin can
+/// be neither demoted nor deactivated.
+struct UsersController {
+    let services: AppServices
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get("/users", use: index)
+        group.get("/users/new", use: new)
+        group.post("/users", use: create)
+        group.get("/users/{id}/edit", use: edit)
+        group.post("/users/{id}", use: update)
+        group.post("/users/{id}/password", use: setPassword)
+    }
+
+    @Sendable func index(request: Request, context: AppRequestContext) async throws -> Response {
+        let rows = try await services.database.users().map {
+            UserRow(id: $0.uid, name: $0.name, email: $0.email, role: $0.role.label, active: $0.isActive, lastLogin: Format.dateTime($0.lastLoginAt))
+        }
+        return services.views.render(UsersIndexPage(users: rows), request: request, context: context)
+    }
+
+    @Sendable func new(request: Request, context: AppRequestContext) async throws -> Response {
+        services.views.render(UserFormPage(), request: request, context: context)
+    }
+
+    @Sendable func create(request: Request, context: AppRequestContext) async throws -> Response {
+        let form = context.form
+        var page = UserFormPage(email: form.trimmed("email"), name: form.trimmed("name"), role: form.trimmed("role"))
+        let password = form["password"] ?? ""
+        page.errors["email"] = Validate.email(page.email, required: true)
+        page.errors["name"] = Validate.text(page.name, label: "Name", required: true, max: 200)
+        if Role(rawValue: page.role) == nil { page.errors["role"] = "Choose a role." }
+        page.errors["password"] = PasswordHasher.problem(with: password)
+        if page.errors.isEmpty, let role = Role(rawValue: page.role) {
+            do {
+                let hash = try await services.hasher.hash(password)
+                let user = try await services.database.createUser(email: page.email, name: page.name, role: role, passwordHash: hash)
+                return Redirect.to(
+                    "/admin/users", flash: Flash(kind: .success, message: "Created \(user.name) (\(user.email))."), cookies: services.cookies)
+            } catch UserChangeError.emailTaken {
+                page.errors["email"] = "A user with this email already exists."
+            }
+        }
+        return services.views.render(page, request: request, context: context, status: .unprocessableContent)
+    }
+
+    private func loadUser(_ context: AppRequestContext) async throws -> User {
+        guard let id = context.parameters.get("id", as: Int64.self), let user = try await services.database.user(id: id) else {
+            throw HTTPError(.notFound)
+        }
+        return user
+    }
+
+    @Sendable func edit(request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try await loadUser(context)
+        let page = UserFormPage(userId: user.id, email: user.email, name: user.name, role: user.role.rawValue, active: user.isActive)
+        return services.views.render(page, request: request, context: context)
+    }
+
+    @Sendable func update(request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try await loadUser(context)
+        let form = context.form
+        var page = UserFormPage(
+            userId: user.id, email: user.email, name: form.trimmed("name"), role: form.trimmed("role"), active: form.has("active"))
+        page.errors["name"] = Validate.text(page.name, label: "Name", required: true, max: 200)
+        if Role(rawValue: page.role) == nil { page.errors["role"] = "Choose a role." }
+        if page.errors.isEmpty, let role = Role(rawValue: page.role) {
+            do {
+                _ = try await services.database.updateUser(id: user.uid, name: page.name, role: role, isActive: page.active)
+                return Redirect.to(
+                    "/admin/users", flash: Flash(kind: .success, message: "Saved \(page.name)."), cookies: services.cookies)
+            } catch UserChangeError.lastAdmin {
+                let message = "At least one active admin must remain: make another user admin first."
+                page.errors[role != .admin ? "role" : "active"] = message
+            } catch UserChangeError.notFound {
+                throw HTTPError(.notFound)
+            }
+        }
+        return services.views.render(page, request: request, context: context, status: .unprocessableContent)
+    }
+
+    @Sendable func setPassword(request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try await loadUser(context)
+        let password = context.form["password"] ?? ""
+        if let problem = PasswordHasher.problem(with: password) {
+            var page = UserFormPage(userId: user.id, email: user.email, name: user.name, role: user.role.rawValue, active: user.isActive)
+            page.passwordErrors["password"] = problem
+            return services.views.render(page, request: request, context: context, status: .unprocessableContent)
+        }
+        let hash = try await services.hasher.hash(password)
+        // An admin resetting their own password keeps the session they are using.
+        let keep = user.id == context.auth?.user.id ? context.auth?.session.id : nil
+        try await services.database.setPassword(userId: user.uid, passwordHash: hash, keepingSession: keep)
+        return Redirect.to(
+            "/admin/users/\(user.uid)/edit", flash: Flash(kind: .success, message: "Password set for \(user.name); their sessions were ended."),
+            cookies: services.cookies)
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import Hummingbird
+import Logging
+
+/// A refusal whose message was written for the user (safe to show).
+public struct PageError: Error, HTTPResponseError {
+    public var status: HTTPResponse.Status
+    public var message: String
+    public init(_ status: HTTPResponse.Status, _ message: String) {
+        self.status = status
+        self.message = message
+    }
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        Response(status: status)
+    }
+}
+
+struct ErrorPage: Page {
+    static let template = "error"
+    let status: Int
+    let heading: String
+    let message: String
+    let reference: String
+    var title: String { heading }
+
+    func child(named name: String) -> Any? {
+        switch name {
+        case "status": status
+        case "heading": heading
+        case "message": message
+        case "reference": reference
+        default: nil
+        }
+    }
+}
+
+/// Turns anything thrown below it into an error page in the app's layout, with a reference id that
+/// also appears in the log. Never shows a stack trace, SQL or Swift error text.
+struct ErrorPageMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let views: Views
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let (status, message) = Self.describe(error)
+            let reference = context.requestId
+            if status == .internalServerError {
+                context.logger.error("request failed", metadata: ["ref": "\(reference)", "error": "\(String(reflecting: error))"])
+            } else {
+                context.logger.info("request refused", metadata: ["ref": "\(reference)", "status": "\(status.code)"])
+            }
+            let page = ErrorPage(
+                status: status.code, heading: "\(status.code) · \(Self.heading(status))", message: message, reference: reference)
+            var response = views.render(page, request: request, context: context, status: status)
+            if status == .methodNotAllowed { response.headers[.allow] = "GET, POST" }
+            return response
+        }
+    }
+
+    static func describe(_ error: any Error) -> (HTTPResponse.Status, String) {
+        if let page = error as? PageError { return (page.status, page.message) }
+        if let http = error as? HTTPError {
+            // Our own HTTPErrors carry user-facing messages; Hummingbird's are generic and safe too.
+            return (http.status, http.body ?? defaultMessage(http.status))
+        }
+        if let http = error as? any HTTPResponseError {
+            return (http.status, defaultMessage(http.status))
+        }
+        return (.internalServerError, defaultMessage(.internalServerError))
+    }
+
+    static func heading(_ status: HTTPResponse.Status) -> String {
+        switch status.code {
+        case 400: "Bad request"
+        case 401: "Sign in required"
+        case 403: "Not allowed"
+        case 404: "Not found"
+        case 405: "Method not allowed"
+        case 409: "Changed meanwhile"
+        case 413: "Too large"
+        case 422: "Cannot process"
+        case 429: "Too many attempts"
+        default: status.code >= 500 ? "Something went wrong" : status.reasonPhrase
+        }
+    }
+
+    static func defaultMessage(_ status: HTTPResponse.Status) -> String {
+        switch status.code {
+        case 400: "The request was malformed."
+        case 401: "Please sign in."
+        case 403: "You do not have access to this page."
+        case 404: "There is nothing here, or you do not have access to it."
+        case 413: "The upload is larger than allowed."
+        case 429: "Too many attempts. Please wait and try again."
+        default: status.code >= 500 ? "The server could not complete the request. It has been logged." : "The request could not be processed."
+        }
+    }
+}
+
+/// Security headers on every response; `no-store` on everything but static files.
+struct SecurityHeadersMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    static let contentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response = try await next(request, context)
+        response.headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
+        response.headers[Header.xFrameOptions] = "DENY"
+        response.headers[.xContentTypeOptions] = "nosniff"
+        response.headers[Header.referrerPolicy] = "same-origin"
+        response.headers[Header.crossOriginOpenerPolicy] = "same-origin"
+        if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
+        response.headers[.server] = nil
+        return response
+    }
+}
+
+/// One log line per request with its id, status and duration.
+struct RequestLogMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        let response = try await next(request, context)
+        let elapsed = ContinuousClock.now - start
+        let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+        context.logger.info(
+            "\(request.method) \(request.uri.path) \(response.status.code)",
+            metadata: ["ms": "\(String(format: "%.1f", ms))", "user": "\(context.auth?.user.id.map(String.init) ?? "-")"])
+        return response
+    }
+}

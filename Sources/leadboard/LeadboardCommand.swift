@@ -1,0 +1,178 @@
+import ArgumentParser
+import Foundation
+import Leadboard
+
+private let env = ProcessInfo.processInfo.environment
+
+/// Unbuffered output, so that the one-time admin password shows up at once even when stdout is a
+/// pipe or a file.
+func print(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}
+
+private func envFlag(_ name: String) -> Bool {
+    ["1", "true", "yes", "on"].contains((env[name] ?? "").lowercased())
+}
+
+/// Options every command that touches the database shares.
+struct DataOptions: ParsableArguments {
+    @Option(help: "Folder holding leadboard.sqlite and uploads/ (env LEADBOARD_DATA_DIR).")
+    var dataDir: String = env["LEADBOARD_DATA_DIR"] ?? "./data"
+
+    func configuration() -> AppConfiguration {
+        var config = AppConfiguration()
+        config.dataDirectory = dataDir
+        return config
+    }
+
+    func open() throws -> AppDatabase {
+        let config = configuration()
+        try config.prepareDataDirectory()
+        return try AppDatabase.open(path: config.databasePath)
+    }
+}
+
+@main
+struct LeadboardCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "leadboard",
+        abstract: "Leadboard: a lead-management CRM served as one small server.",
+        subcommands: [Serve.self, Migrate.self, UserCommand.self])
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Migrate the database if needed and serve the web app.")
+
+    @Option(help: "Address to listen on (env LEADBOARD_HOST).")
+    var host: String = env["LEADBOARD_HOST"] ?? "127.0.0.1"
+    @Option(help: "Port to listen on (env LEADBOARD_PORT).")
+    var port: Int = Int(env["LEADBOARD_PORT"] ?? "") ?? 8080
+    @OptionGroup var data: DataOptions
+    @Option(help: "Folder holding Templates/ and Public/ (env LEADBOARD_RESOURCES).")
+    var resources: String = env["LEADBOARD_RESOURCES"] ?? "."
+    @Flag(help: "Mark cookies Secure; use when served over HTTPS (env LEADBOARD_SECURE_COOKIES=1).")
+    var secureCookies: Bool = envFlag("LEADBOARD_SECURE_COOKIES")
+    @Flag(help: "Take the client address from X-Forwarded-For; only behind your own proxy (env LEADBOARD_TRUST_PROXY=1).")
+    var trustProxy: Bool = envFlag("LEADBOARD_TRUST_PROXY")
+    @Flag(help: "Create demo users when the database has none (env LEADBOARD_DEMO=1).")
+    var demo: Bool = envFlag("LEADBOARD_DEMO")
+    @Option(help: "Largest attachment upload in MiB (env LEADBOARD_MAX_UPLOAD_MB).")
+    var maxUploadMb: Int = Int(env["LEADBOARD_MAX_UPLOAD_MB"] ?? "") ?? 10
+    @Option(help: "Sign out after this many idle hours (env LEADBOARD_SESSION_IDLE_HOURS).")
+    var sessionIdleHours: Double = Double(env["LEADBOARD_SESSION_IDLE_HOURS"] ?? "") ?? 12
+    @Option(help: "Sign out after this many days whatever the activity (env LEADBOARD_SESSION_MAX_DAYS).")
+    var sessionMaxDays: Double = Double(env["LEADBOARD_SESSION_MAX_DAYS"] ?? "") ?? 7
+
+    func run() async throws {
+        var config = data.configuration()
+        config.host = host
+        config.port = port
+        config.resourcesDirectory = resources
+        config.secureCookies = secureCookies
+        config.trustProxyHeaders = trustProxy
+        config.maxUploadBytes = maxUploadMb * 1024 * 1024
+        config.sessionIdleTimeout = sessionIdleHours * 3600
+        config.sessionAbsoluteLifetime = sessionMaxDays * 86400
+        let services = try await buildServices(configuration: config)
+        if demo {
+            let report = try await DemoData(database: services.database, hasher: services.hasher).seed(leads: 500, seed: 42, credentialsFile: config.demoCredentialsPath)
+            print(report.summary(credentialsFile: config.demoCredentialsPath))
+        }
+        if try await services.database.userCount() == 0 {
+            let password = Secrets.password()
+            _ = try await services.database.createUser(
+                email: "admin@example.com", name: "Administrator", role: .admin, passwordHash: try await services.hasher.hash(password))
+            print("""
+
+                ==================================================================
+                 First start: created the admin account
+                   email:    admin@example.com
+                   password: \(password)
+                 This password is shown only once. Change it under "Account".
+                ==================================================================
+
+                """)
+        }
+        print("Leadboard is serving on http://\(host):\(port)")
+        try await buildApplication(services: services).runService()
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create or upgrade the database schema.")
+    @OptionGroup var data: DataOptions
+
+    func run() async throws {
+        _ = try data.open()
+        print("Database is up to date at \(data.configuration().databasePath)")
+    }
+}
+
+struct UserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user", abstract: "Manage users.", subcommands: [Add.self, SetPassword.self, List.self])
+
+    /// Reads a password from stdin (first line) or generates one and says so.
+    static func password(fromStdin: Bool) throws -> (password: String, generated: Bool) {
+        if fromStdin {
+            guard let line = readLine(strippingNewline: true) else { throw ValidationError("No password on standard input.") }
+            if let problem = PasswordHasher.problem(with: line) { throw ValidationError("Password: \(problem)") }
+            return (line, false)
+        }
+        return (Secrets.password(), true)
+    }
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a user.")
+        @OptionGroup var data: DataOptions
+        @Option(help: "Email address (unique).") var email: String
+        @Option(help: "Display name.") var name: String
+        @Option(help: "admin, manager or executive.") var role: String
+        @Flag(help: "Read the password from standard input instead of generating one.") var passwordStdin = false
+
+        func run() async throws {
+            guard let role = Role(rawValue: role) else { throw ValidationError("Role must be admin, manager or executive.") }
+            if let problem = Validate.email(email, required: true) { throw ValidationError("Email: \(problem)") }
+            if let problem = Validate.text(name, label: "Name", required: true, max: 200) { throw ValidationError(problem) }
+            let (password, generated) = try UserCommand.password(fromStdin: passwordStdin)
+            let database = try data.open()
+            do {
+                let user = try await database.createUser(
+                    email: email, name: name, role: role, passwordHash: try await PasswordHasher.standard.hash(password))
+                print("Created \(user.role.rawValue) \(user.email)")
+                if generated { print("Password: \(password)") }
+            } catch UserChangeError.emailTaken {
+                throw ValidationError("A user with email \(email) already exists.")
+            }
+        }
+    }
+
+    struct SetPassword: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "set-password", abstract: "Set a user's password and end their sessions.")
+        @OptionGroup var data: DataOptions
+        @Option(help: "Email of the user.") var email: String
+        @Flag(help: "Read the password from standard input instead of generating one.") var passwordStdin = false
+
+        func run() async throws {
+            let database = try data.open()
+            guard let user = try await database.user(email: email) else { throw ValidationError("No user with email \(email).") }
+            let (password, generated) = try UserCommand.password(fromStdin: passwordStdin)
+            try await database.setPassword(userId: user.uid, passwordHash: try await PasswordHasher.standard.hash(password))
+            print("Password set for \(user.email); their sessions were ended.")
+            if generated { print("Password: \(password)") }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List users.")
+        @OptionGroup var data: DataOptions
+
+        func run() async throws {
+            let database = try data.open()
+            for user in try await database.users() {
+                let status = user.isActive ? "active" : "inactive"
+                print("\(user.uid)\t\(user.email)\t\(user.name)\t\(user.role.rawValue)\t\(status)")
+            }
+        }
+    }
+}
