@@ -37,7 +37,7 @@ struct LeadboardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "leadboard",
         abstract: "Leadboard: a lead-management CRM served as one small server.",
-        subcommands: [Serve.self, Migrate.self, UserCommand.self])
+        subcommands: [Serve.self, Migrate.self, UserCommand.self, Demo.self])
 }
 
 struct Serve: AsyncParsableCommand {
@@ -95,6 +95,26 @@ struct Serve: AsyncParsableCommand {
         }
         print("Leadboard is serving on http://\(host):\(port)")
         try await buildApplication(services: services).runService()
+    }
+}
+
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create demo users (an admin, a manager, two executives) and demo leads.",
+        discussion: "Users that exist already are kept. Leads are added on every run; the same seed gives the same leads.")
+    @OptionGroup var data: DataOptions
+    @Option(help: "How many leads to create.") var leads: Int = 500
+    @Option(help: "Seed for the generator (same seed, same data).") var seed: UInt64 = 42
+
+    func run() async throws {
+        let config = data.configuration()
+        let database = try data.open()
+        let demo = DemoData(database: database, hasher: .standard)
+        var report = try await demo.seedUsers(credentialsFile: config.demoCredentialsPath)
+        let start = Date()
+        report.createdLeads = try await demo.seedLeads(count: leads, seed: seed)
+        print(report.summary(credentialsFile: config.demoCredentialsPath))
+        print(String(format: "Created %d leads in %.1f s", report.createdLeads, Date().timeIntervalSince(start)))
     }
 }
 

@@ -17,9 +17,11 @@ public struct AppServices: Sendable {
 }
 
 /// Builds the services: opens and migrates the database, loads templates and static files.
-public func buildServices(configuration: AppConfiguration, clock: AppClock = .system) async throws -> AppServices {
+public func buildServices(
+    configuration: AppConfiguration, clock: AppClock = .system, trace: (@Sendable (String) -> Void)? = nil
+) async throws -> AppServices {
     try configuration.prepareDataDirectory()
-    let database = try AppDatabase.open(path: configuration.databasePath, clock: clock)
+    let database = try AppDatabase.open(path: configuration.databasePath, clock: clock, trace: trace)
     let views = try await Views(directory: configuration.templatesDirectory)
     let staticFiles = try StaticFiles(directory: configuration.publicDirectory)
     let dummy = try await configuration.passwordHasher.hash(Secrets.token())
@@ -50,6 +52,11 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     let signedIn = router.group().add(middleware: RequireLogin())
     DashboardController(services: services).addRoutes(to: signedIn)
     AccountController(services: services).addRoutes(to: signedIn)
+    let leads = LeadsController(services: services)
+    leads.addRoutes(to: signedIn)
+    NotesController(services: services, leads: leads).addRoutes(to: signedIn)
+    AttachmentsController(services: services, leads: leads).addRoutes(to: signedIn)
+    ActivityController(services: services).addRoutes(to: signedIn)
 
     let admin = router.group("/admin").add(middleware: RequireLogin()).add(middleware: RequireRole(roles: [.admin]))
     UsersController(services: services).addRoutes(to: admin)

@@ -15,8 +15,14 @@ public struct AppDatabase: Sendable {
     public let clock: AppClock
 
     /// Opens (creating if needed) the database file in WAL mode and applies pending migrations.
-    public static func open(path: String, clock: AppClock = .system) throws -> AppDatabase {
+    /// `trace` sees the SQL of every statement on every connection (tests count queries with it).
+    public static func open(path: String, clock: AppClock = .system, trace: (@Sendable (String) -> Void)? = nil) throws -> AppDatabase {
         var config = Configuration()
+        if let trace {
+            config.prepareDatabase { db in
+                db.trace(options: .statement) { event in trace(event.description) }
+            }
+        }
         config.foreignKeysEnabled = true
         // Writers wait for each other instead of failing with "database is locked".
         config.busyMode = .timeout(10)

@@ -36,6 +36,105 @@ enum Migrations {
             try db.create(index: "loginFailure_email", on: "loginFailure", columns: ["email", "failedAt"])
             try db.create(index: "loginFailure_client", on: "loginFailure", columns: ["clientAddress", "failedAt"])
         }
+        migrator.registerMigration("v2-leads") { db in
+            try db.create(table: "source") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("name", .text).notNull().collate(.nocase).unique().check { length($0) > 0 && length($0) <= 100 }
+                t.column("position", .integer).notNull()
+                t.column("isActive", .boolean).notNull().defaults(to: true)
+            }
+            for (index, name) in ["Website", "Referral", "Cold Call", "Social Media", "Event", "Partner", "Other"].enumerated() {
+                try db.execute(sql: "INSERT INTO source (name, position) VALUES (?, ?)", arguments: [name, index])
+            }
+            try db.create(table: "stage") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("name", .text).notNull().collate(.nocase).check { length($0) > 0 && length($0) <= 60 }
+                t.column("color", .text).notNull().check(sql: "color GLOB '#[0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F]'")
+                t.column("position", .integer).notNull()
+                t.column("category", .text).notNull().check { ["open", "won", "lost"].contains($0) }
+                t.column("isActive", .boolean).notNull().defaults(to: true)
+            }
+            let stages: [(String, String, String)] = [
+                ("New Lead", "#3b82f6", "open"), ("Contacted", "#8b5cf6", "open"), ("Qualified", "#0ea5e9", "open"),
+                ("Proposal Sent", "#f59e0b", "open"), ("Won", "#16a34a", "won"), ("Lost", "#dc2626", "lost"),
+            ]
+            for (index, stage) in stages.enumerated() {
+                try db.execute(
+                    sql: "INSERT INTO stage (name, color, position, category) VALUES (?, ?, ?, ?)",
+                    arguments: [stage.0, stage.1, index, stage.2])
+            }
+            try db.create(table: "referenceCounter") { t in
+                t.primaryKey("month", .text)
+                t.column("lastNumber", .integer).notNull()
+            }
+            try db.create(table: "lead") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("reference", .text).notNull().unique()
+                t.column("name", .text).notNull().check { length($0) > 0 && length($0) <= 200 }
+                t.column("email", .text).notNull().defaults(to: "").check { length($0) <= 254 }
+                t.column("phone", .text).notNull().defaults(to: "").check { length($0) <= 50 }
+                t.column("company", .text).notNull().defaults(to: "").check { length($0) <= 200 }
+                t.column("sourceId", .integer).references("source", onDelete: .restrict)
+                t.column("valueCents", .integer).notNull().defaults(to: 0).check { $0 >= 0 }
+                t.column("expectedCloseDate", .text).check(sql: "expectedCloseDate IS NULL OR date(expectedCloseDate) = expectedCloseDate")
+                t.column("stageId", .integer).notNull().references("stage", onDelete: .restrict)
+                t.column("ownerId", .integer).references("user", onDelete: .setNull)
+                t.column("createdById", .integer).references("user", onDelete: .setNull)
+                t.column("createdAt", .datetime).notNull()
+                t.column("updatedAt", .datetime).notNull()
+                t.column("stageEnteredAt", .datetime).notNull()
+                t.column("version", .integer).notNull().defaults(to: 1)
+                t.column("deletedAt", .datetime)
+            }
+            // Every list filter and sort has an index over the live (not deleted) leads.
+            for (name, columns) in [
+                ("lead_updated", "updatedAt, id"), ("lead_created", "createdAt, id"), ("lead_name", "name COLLATE NOCASE, id"),
+                ("lead_value", "valueCents, id"), ("lead_owner_updated", "ownerId, updatedAt"),
+                ("lead_stage_updated", "stageId, updatedAt"), ("lead_owner_stage_updated", "ownerId, stageId, updatedAt"),
+                ("lead_source_updated", "sourceId, updatedAt"), ("lead_email", "email COLLATE NOCASE"),
+            ] {
+                try db.execute(sql: "CREATE INDEX \(name) ON lead(\(columns)) WHERE deletedAt IS NULL")
+            }
+            try db.execute(sql: "CREATE INDEX lead_deleted ON lead(deletedAt) WHERE deletedAt IS NOT NULL")
+            try db.create(virtualTable: "leadFts", using: FTS5()) { t in
+                t.synchronize(withTable: "lead")
+                t.tokenizer = .unicode61()
+                t.column("reference")
+                t.column("name")
+                t.column("email")
+                t.column("company")
+                t.column("phone")
+            }
+            try db.create(table: "note") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("leadId", .integer).notNull().references("lead", onDelete: .cascade)
+                t.column("authorId", .integer).references("user", onDelete: .setNull)
+                t.column("body", .text).notNull().check { length($0) > 0 && length($0) <= 10000 }
+                t.column("createdAt", .datetime).notNull()
+            }
+            try db.create(index: "note_lead", on: "note", columns: ["leadId", "createdAt"])
+            try db.create(table: "attachment") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("leadId", .integer).notNull().references("lead", onDelete: .cascade)
+                t.column("uploaderId", .integer).references("user", onDelete: .setNull)
+                t.column("originalName", .text).notNull()
+                t.column("storedName", .text).notNull().unique()
+                t.column("contentType", .text).notNull()
+                t.column("size", .integer).notNull().check { $0 >= 0 }
+                t.column("sha256", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+            }
+            try db.create(index: "attachment_lead", on: "attachment", columns: ["leadId", "createdAt"])
+            try db.create(table: "activity") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("leadId", .integer).notNull().references("lead", onDelete: .cascade)
+                t.column("actorId", .integer).references("user", onDelete: .setNull)
+                t.column("kind", .text).notNull()
+                t.column("detail", .text).notNull().defaults(to: "{}")
+                t.column("createdAt", .datetime).notNull()
+            }
+            try db.create(index: "activity_lead", on: "activity", columns: ["leadId", "id"])
+        }
         return migrator
     }
 }

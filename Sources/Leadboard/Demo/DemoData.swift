@@ -60,7 +60,11 @@ public struct DemoData: Sendable {
         return report
     }
 
+    /// Demo users, then `leads` demo leads when the database has none yet.
     public func seed(leads: Int, seed: UInt64, credentialsFile: String? = nil) async throws -> Report {
-        try await seedUsers(credentialsFile: credentialsFile)
+        var report = try await seedUsers(credentialsFile: credentialsFile)
+        let existing = try await database.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM lead") ?? 0 }
+        if existing == 0 { report.createdLeads = try await seedLeads(count: leads, seed: seed) }
+        return report
     }
 }

@@ -29,6 +29,7 @@ public struct Views: Sendable {
     /// Templates the app cannot run without; start-up fails when one is missing or does not parse.
     static let required = [
         "layout", "error", "login", "dashboard", "account", "admin/users/index", "admin/users/form",
+        "leads/index", "leads/show", "leads/form", "activity/index",
     ]
 
     public init(directory: String) async throws {
@@ -62,6 +63,21 @@ struct PageWithLayout: MustacheParent {
     let page: any Page
     let layout: Layout
     func child(named name: String) -> Any? { page.child(named: name) ?? layout.child(named: name) }
+}
+
+/// An `<option>` of a select.
+struct Option: MustacheParent, Sendable {
+    let value: String
+    let label: String
+    let selected: Bool
+    func child(named name: String) -> Any? {
+        switch name {
+        case "value": value
+        case "label": label
+        case "selected": selected
+        default: nil
+        }
+    }
 }
 
 /// A link in the top navigation.
@@ -118,7 +134,7 @@ struct Layout: MustacheParent, Sendable {
 enum Navigation {
     static func items(for user: User?, path: String) -> [NavItem] {
         guard let user else { return [] }
-        var entries: [(String, String)] = [("Dashboard", "/")]
+        var entries: [(String, String)] = [("Dashboard", "/"), ("Leads", "/leads"), ("Activity", "/activity")]
         entries.append(("Account", "/account"))
         if user.role == .admin { entries.append(("Users", "/admin/users")) }
         return entries.map { label, href in

@@ -31,24 +31,6 @@ struct UsersIndexPage: Page {
     func child(named name: String) -> Any? { name == "users" ? users : nil }
 }
 
-struct RoleOption: MustacheParent, Sendable {
-    let value: String
-    let label: String
-    let selected: Bool
-    func child(named name: String) -> Any? {
-        switch name {
-        case "value": value
-        case "label": label
-        case "selected": selected
-        default: nil
-        }
-    }
-
-    static func all(selected: String) -> [RoleOption] {
-        Role.allCases.map { RoleOption(value: $0.rawValue, label: $0.label, selected: $0.rawValue == selected) }
-    }
-}
-
 /// The create and edit form for a user (one template, two modes).
 struct UserFormPage: Page {
     static let template = "admin/users/form"
@@ -66,7 +48,7 @@ struct UserFormPage: Page {
         case "isNew": userId == nil
         case "email": email
         case "name": self.name
-        case "roles": RoleOption.all(selected: role)
+        case "roles": Role.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0.rawValue == role) }
         case "active": active
         case "errors": errors
         case "passwordErrors": passwordErrors

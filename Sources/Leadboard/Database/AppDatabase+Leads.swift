@@ -1,0 +1,384 @@
+import Foundation
+import GRDB
+
+/// Validated values of the lead form.
+public struct LeadInput: Sendable, Equatable {
+    public var name: String
+    public var email: String = ""
+    public var phone: String = ""
+    public var company: String = ""
+    public var sourceId: Int64?
+    public var valueCents: Int64 = 0
+    public var expectedCloseDate: String?
+    public var stageId: Int64
+    public var ownerId: Int64?
+
+    public init(name: String, email: String = "", phone: String = "", company: String = "", sourceId: Int64? = nil, valueCents: Int64 = 0, expectedCloseDate: String? = nil, stageId: Int64, ownerId: Int64? = nil) {
+        self.name = name
+        self.email = email
+        self.phone = phone
+        self.company = company
+        self.sourceId = sourceId
+        self.valueCents = valueCents
+        self.expectedCloseDate = expectedCloseDate
+        self.stageId = stageId
+        self.ownerId = ownerId
+    }
+}
+
+/// One row of the lead list, joined with the names it shows.
+public struct LeadListRow: Decodable, FetchableRecord, Sendable {
+    public var id: Int64
+    public var reference: String
+    public var name: String
+    public var company: String
+    public var email: String
+    public var valueCents: Int64
+    public var updatedAt: Date
+    public var createdAt: Date
+    public var stageId: Int64
+    public var stageName: String
+    public var stageColor: String
+    public var ownerId: Int64?
+    public var ownerName: String?
+    public var deletedAt: Date?
+}
+
+public struct LeadListResult: Sendable {
+    public var rows: [LeadListRow]
+    public var total: Int
+    public var searchSyntaxError: Bool
+}
+
+public struct NoteRow: Decodable, FetchableRecord, Sendable {
+    public var id: Int64
+    public var authorId: Int64?
+    public var authorName: String?
+    public var body: String
+    public var createdAt: Date
+}
+
+public struct AttachmentRow: Decodable, FetchableRecord, Sendable {
+    public var id: Int64
+    public var leadId: Int64
+    public var uploaderId: Int64?
+    public var uploaderName: String?
+    public var originalName: String
+    public var storedName: String
+    public var contentType: String
+    public var size: Int64
+    public var sha256: String
+    public var createdAt: Date
+}
+
+public struct ActivityRow: Decodable, FetchableRecord, Sendable {
+    public var id: Int64
+    public var leadId: Int64
+    public var kind: ActivityKind
+    public var detail: String
+    public var createdAt: Date
+    public var actorName: String?
+    public var leadReference: String?
+    public var leadName: String?
+}
+
+/// Everything the lead page shows, read in a fixed number of queries.
+public struct LeadDetail: Sendable {
+    public var lead: Lead
+    public var stage: Stage
+    public var source: Source?
+    public var owner: User?
+    public var createdBy: User?
+    public var notes: [NoteRow]
+    public var attachments: [AttachmentRow]
+    public var activities: [ActivityRow]
+}
+
+/// The result of saving the edit form with optimistic locking.
+public enum LeadUpdateOutcome: Sendable {
+    case updated(Lead)
+    /// Someone saved the lead after the form was loaded; nothing was written.
+    case conflict(current: Lead)
+}
+
+public enum LeadWriteError: Error, Equatable {
+    case notFound
+    case invalidReference(field: String, message: String)
+}
+
+/// The lookups every lead form and filter needs.
+public struct LeadReferenceData: Sendable {
+    public var stages: [Stage]
+    public var sources: [Source]
+    public var users: [User]
+
+    public func stage(_ id: Int64?) -> Stage? { stages.first { $0.id == id } }
+    public func source(_ id: Int64?) -> Source? { sources.first { $0.id == id } }
+    public func user(_ id: Int64?) -> User? { users.first { $0.id == id } }
+}
+
+extension Database {
+    /// A lead the viewer may see, or nil (the caller answers 404).
+    func visibleLead(id: Int64, viewer: User, includeDeleted: Bool = false) throws -> Lead? {
+        var sql = "SELECT * FROM lead WHERE id = ?"
+        var arguments: StatementArguments = [id]
+        if !(includeDeleted && viewer.role == .admin) { sql += " AND deletedAt IS NULL" }
+        if !viewer.role.seesAllLeads {
+            sql += " AND ownerId = ?"
+            arguments += [viewer.id]
+        }
+        return try Lead.fetchOne(self, sql: sql, arguments: arguments)
+    }
+
+    /// Allocates the next `LEAD-YYYYMM-NNNNN` for the month of `date`. Numbers are never reused:
+    /// the counter only grows, even when a lead is deleted.
+    func nextLeadReference(at date: Date) throws -> String {
+        let month = Day.month(date)
+        let number = try Int.fetchOne(
+            self,
+            sql: """
+                INSERT INTO referenceCounter (month, lastNumber) VALUES (?, 1)
+                ON CONFLICT(month) DO UPDATE SET lastNumber = lastNumber + 1
+                RETURNING lastNumber
+                """, arguments: [month])!
+        return "LEAD-\(month)-" + String(format: "%05d", number)
+    }
+
+    /// Checks that the stage, source and owner of an input exist and may be used.
+    func checkReferences(_ input: LeadInput) throws {
+        guard let stage = try Stage.fetchOne(self, key: input.stageId), stage.isActive else {
+            throw LeadWriteError.invalidReference(field: "stage_id", message: "Choose a stage.")
+        }
+        if let sourceId = input.sourceId, try Source.fetchOne(self, key: sourceId) == nil {
+            throw LeadWriteError.invalidReference(field: "source", message: "Choose a source from the list.")
+        }
+        if let ownerId = input.ownerId {
+            guard let owner = try User.fetchOne(self, key: ownerId), owner.isActive else {
+                throw LeadWriteError.invalidReference(field: "owner_id", message: "Choose an active user as owner.")
+            }
+        }
+    }
+}
+
+extension AppDatabase {
+    /// Stages, sources and active users, for forms and filters.
+    public func leadReferenceData() async throws -> LeadReferenceData {
+        try await pool.read { db in
+            LeadReferenceData(
+                stages: try Stage.order(Column("position"), Column("id")).fetchAll(db),
+                sources: try Source.order(Column("position"), Column("id")).fetchAll(db),
+                users: try User.filter(Column("isActive") == true).order(Column("name").collating(.nocase)).fetchAll(db))
+        }
+    }
+
+    /// One page of the lead list and the total count, in two queries whatever the page size.
+    public func leadList(_ query: LeadQuery) async throws -> LeadListResult {
+        try await pool.read { db in
+            let whereSQL: String
+            let arguments: StatementArguments
+            do {
+                (whereSQL, arguments) = try query.whereClause(db)
+            } catch is SearchSyntaxError {
+                return LeadListResult(rows: [], total: 0, searchSyntaxError: true)
+            }
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM lead \(whereSQL)", arguments: arguments) ?? 0
+            let offset = (query.filter.page - 1) * LeadFilter.pageSize
+            let rows = try LeadListRow.fetchAll(
+                db,
+                sql: """
+                    SELECT lead.id, lead.reference, lead.name, lead.company, lead.email, lead.valueCents, lead.updatedAt,
+                           lead.createdAt, lead.stageId, stage.name AS stageName, stage.color AS stageColor, lead.ownerId,
+                           owner.name AS ownerName, lead.deletedAt
+                    FROM lead
+                    JOIN stage ON stage.id = lead.stageId
+                    LEFT JOIN user AS owner ON owner.id = lead.ownerId
+                    \(whereSQL)
+                    \(query.orderClause)
+                    LIMIT \(LeadFilter.pageSize) OFFSET \(offset)
+                    """, arguments: arguments)
+            return LeadListResult(rows: rows, total: total, searchSyntaxError: false)
+        }
+    }
+
+    public func lead(id: Int64, viewer: User, includeDeleted: Bool = false) async throws -> Lead? {
+        try await pool.read { db in try db.visibleLead(id: id, viewer: viewer, includeDeleted: includeDeleted) }
+    }
+
+    /// The lead page: the lead with its stage, source, people, notes, files and timeline.
+    public func leadDetail(id: Int64, viewer: User) async throws -> LeadDetail? {
+        try await pool.read { db in
+            guard let lead = try db.visibleLead(id: id, viewer: viewer, includeDeleted: true),
+                let stage = try Stage.fetchOne(db, key: lead.stageId)
+            else { return nil }
+            let people = try User.filter(keys: [lead.ownerId, lead.createdById].compactMap { $0 }).fetchAll(db)
+            let notes = try NoteRow.fetchAll(
+                db,
+                sql: """
+                    SELECT note.id, note.authorId, user.name AS authorName, note.body, note.createdAt
+                    FROM note LEFT JOIN user ON user.id = note.authorId
+                    WHERE note.leadId = ? ORDER BY note.createdAt DESC, note.id DESC
+                    """, arguments: [id])
+            let attachments = try AttachmentRow.fetchAll(
+                db,
+                sql: """
+                    SELECT attachment.*, user.name AS uploaderName
+                    FROM attachment LEFT JOIN user ON user.id = attachment.uploaderId
+                    WHERE attachment.leadId = ? ORDER BY attachment.createdAt DESC, attachment.id DESC
+                    """, arguments: [id])
+            let activities = try ActivityRow.fetchAll(
+                db,
+                sql: """
+                    SELECT activity.id, activity.leadId, activity.kind, activity.detail, activity.createdAt, user.name AS actorName
+                    FROM activity LEFT JOIN user ON user.id = activity.actorId
+                    WHERE activity.leadId = ? ORDER BY activity.id DESC LIMIT 200
+                    """, arguments: [id])
+            return LeadDetail(
+                lead: lead, stage: stage, source: try lead.sourceId.flatMap { try Source.fetchOne(db, key: $0) },
+                owner: people.first { $0.id == lead.ownerId }, createdBy: people.first { $0.id == lead.createdById },
+                notes: notes, attachments: attachments, activities: activities)
+        }
+    }
+
+    /// Creates a lead with a new reference and its `created` activity, in one transaction.
+    public func createLead(_ input: LeadInput, actor: User) async throws -> Lead {
+        let now = self.now
+        return try await pool.write { db in
+            try db.checkReferences(input)
+            var lead = Lead(
+                id: nil, reference: try db.nextLeadReference(at: now), name: input.name, email: input.email, phone: input.phone,
+                company: input.company, sourceId: input.sourceId, valueCents: input.valueCents,
+                expectedCloseDate: input.expectedCloseDate, stageId: input.stageId, ownerId: input.ownerId,
+                createdById: actor.id, createdAt: now, updatedAt: now, stageEnteredAt: now, version: 1, deletedAt: nil)
+            try lead.insert(db)
+            try db.recordActivity(leadId: lead.uid, actorId: actor.id, kind: .created, detail: ActivityDetail(text: lead.reference), at: now)
+            return lead
+        }
+    }
+
+    /// Saves the edit form if the lead is still at `expectedVersion`; records one activity row per
+    /// kind of change (fields, owner, stage) in the same transaction.
+    public func updateLead(id: Int64, expectedVersion: Int, input: LeadInput, actor: User) async throws -> LeadUpdateOutcome {
+        let now = self.now
+        return try await pool.write { db in
+            guard var lead = try db.visibleLead(id: id, viewer: actor) else { throw LeadWriteError.notFound }
+            guard lead.version == expectedVersion else { return .conflict(current: lead) }
+            try db.checkReferences(input)
+            let before = lead
+            var changes: [ActivityDetail.Change] = []
+            func track(_ field: String, _ old: String, _ new: String) {
+                if old != new { changes.append(.init(field: field, from: old, to: new)) }
+            }
+            let sources = try Source.fetchAll(db)
+            func sourceName(_ id: Int64?) -> String { sources.first { $0.id == id }?.name ?? "" }
+            track("Name", before.name, input.name)
+            track("Email", before.email, input.email)
+            track("Phone", before.phone, input.phone)
+            track("Company", before.company, input.company)
+            track("Source", sourceName(before.sourceId), sourceName(input.sourceId))
+            track("Value", Money.plain(before.valueCents), Money.plain(input.valueCents))
+            track("Expected close", before.expectedCloseDate ?? "", input.expectedCloseDate ?? "")
+            lead.name = input.name
+            lead.email = input.email
+            lead.phone = input.phone
+            lead.company = input.company
+            lead.sourceId = input.sourceId
+            lead.valueCents = input.valueCents
+            lead.expectedCloseDate = input.expectedCloseDate
+            let ownerChanged = actor.role.seesAllLeads && input.ownerId != before.ownerId
+            if ownerChanged { lead.ownerId = input.ownerId }
+            let stageChanged = input.stageId != before.stageId
+            if changes.isEmpty && !ownerChanged && !stageChanged { return .updated(lead) }
+            lead.updatedAt = now
+            lead.version += 1
+            try lead.update(db)
+            if !changes.isEmpty {
+                try db.recordActivity(leadId: id, actorId: actor.id, kind: .updated, detail: ActivityDetail(changes: changes), at: now)
+            }
+            if ownerChanged { try db.recordAssignment(leadId: id, from: before.ownerId, to: input.ownerId, actor: actor, at: now) }
+            if stageChanged {
+                lead = try db.changeStage(of: lead, to: input.stageId, actor: actor, comment: nil, override: false, at: now)
+            }
+            return .updated(lead)
+        }
+    }
+
+    /// Gives a lead to another owner (or nobody). Managers and admins only; the caller checks.
+    @discardableResult
+    public func assignLead(id: Int64, ownerId: Int64?, actor: User) async throws -> Lead {
+        let now = self.now
+        return try await pool.write { db in
+            guard var lead = try db.visibleLead(id: id, viewer: actor) else { throw LeadWriteError.notFound }
+            if let ownerId {
+                guard let owner = try User.fetchOne(db, key: ownerId), owner.isActive else {
+                    throw LeadWriteError.invalidReference(field: "owner_id", message: "Choose an active user as owner.")
+                }
+            }
+            guard lead.ownerId != ownerId else { return lead }
+            let previous = lead.ownerId
+            lead.ownerId = ownerId
+            lead.updatedAt = now
+            lead.version += 1
+            try lead.update(db)
+            try db.recordAssignment(leadId: id, from: previous, to: ownerId, actor: actor, at: now)
+            return lead
+        }
+    }
+
+    /// Soft-deletes a lead: it leaves every list, search and count, and can be restored by an admin.
+    public func deleteLead(id: Int64, actor: User) async throws {
+        let now = self.now
+        try await pool.write { db in
+            guard var lead = try db.visibleLead(id: id, viewer: actor) else { throw LeadWriteError.notFound }
+            lead.deletedAt = now
+            lead.updatedAt = now
+            lead.version += 1
+            try lead.update(db)
+            try db.recordActivity(leadId: id, actorId: actor.id, kind: .deleted, at: now)
+        }
+    }
+
+    public func restoreLead(id: Int64, actor: User) async throws {
+        let now = self.now
+        try await pool.write { db in
+            guard var lead = try db.visibleLead(id: id, viewer: actor, includeDeleted: true), lead.deletedAt != nil else {
+                throw LeadWriteError.notFound
+            }
+            lead.deletedAt = nil
+            lead.updatedAt = now
+            lead.version += 1
+            try lead.update(db)
+            try db.recordActivity(leadId: id, actorId: actor.id, kind: .restored, at: now)
+        }
+    }
+
+    /// The latest activity on leads the viewer may see, newest first (one extra row tells if more exist).
+    public func activityFeed(viewer: User, page: Int, pageSize: Int = 50) async throws -> [ActivityRow] {
+        try await pool.read { db in
+            var sql = """
+                SELECT activity.id, activity.leadId, activity.kind, activity.detail, activity.createdAt, user.name AS actorName,
+                       lead.reference AS leadReference, lead.name AS leadName
+                FROM activity
+                JOIN lead ON lead.id = activity.leadId
+                LEFT JOIN user ON user.id = activity.actorId
+                WHERE lead.deletedAt IS NULL
+                """
+            var arguments: StatementArguments = []
+            if !viewer.role.seesAllLeads {
+                sql += " AND lead.ownerId = ?"
+                arguments += [viewer.id]
+            }
+            sql += " ORDER BY activity.id DESC LIMIT \(pageSize + 1) OFFSET \(max(0, page - 1) * pageSize)"
+            return try ActivityRow.fetchAll(db, sql: sql, arguments: arguments)
+        }
+    }
+}
+
+extension Database {
+    func recordAssignment(leadId: Int64, from: Int64?, to: Int64?, actor: User, at now: Date) throws {
+        let names = try User.filter(keys: [from, to].compactMap { $0 }).fetchAll(self)
+        func name(_ id: Int64?) -> String { names.first { $0.id == id }?.name ?? "Unassigned" }
+        try recordActivity(
+            leadId: leadId, actorId: actor.id, kind: .assigned,
+            detail: ActivityDetail(changes: [.init(field: "Owner", from: name(from), to: name(to))]), at: now)
+    }
+}

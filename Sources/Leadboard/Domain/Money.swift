@@ -1,0 +1,95 @@
+import Foundation
+
+/// Money is stored as integer cents and shown with two decimals and thousands separators.
+public enum Money {
+    public static let symbol = "$"
+    public static let maximumCents: Int64 = 99_999_999_999_999  // just under a trillion
+
+    /// Parses "1234", "1,234.5", "$ 1,234.50" into cents; nil for anything else (negative, 3 decimals, letters).
+    public static func parse(_ text: String) -> Int64? {
+        var s = text.trimmingCharacters(in: .whitespaces)
+        for prefix in ["$", "€", "£"] where s.hasPrefix(prefix) { s = String(s.dropFirst()).trimmingCharacters(in: .whitespaces) }
+        s = s.replacingOccurrences(of: ",", with: "")
+        guard !s.isEmpty, s.count <= 20 else { return nil }
+        let parts = s.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let whole = parts.first, !whole.isEmpty || parts.count == 2,
+            whole.allSatisfy(\.isASCII), whole.allSatisfy(\.isNumber)
+        else { return nil }
+        var fraction = parts.count == 2 ? String(parts[1]) : ""
+        guard fraction.count <= 2, fraction.allSatisfy(\.isASCII), fraction.allSatisfy(\.isNumber) else { return nil }
+        while fraction.count < 2 { fraction += "0" }
+        guard let units = Int64(whole.isEmpty ? "0" : String(whole)), let cents = Int64(fraction) else { return nil }
+        let (scaled, overflow) = units.multipliedReportingOverflow(by: 100)
+        guard !overflow, scaled + cents <= maximumCents else { return nil }
+        return scaled + cents
+    }
+
+    /// "1234.50": the plain form used in CSV and form fields.
+    public static func plain(_ cents: Int64) -> String {
+        let sign = cents < 0 ? "-" : ""
+        let value = abs(cents)
+        let fraction = value % 100
+        return "\(sign)\(value / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+    }
+
+    /// "$1,234.50".
+    public static func display(_ cents: Int64) -> String {
+        let value = abs(cents)
+        var whole = String(value / 100)
+        var grouped = ""
+        while whole.count > 3 {
+            grouped = "," + whole.suffix(3) + grouped
+            whole = String(whole.dropLast(3))
+        }
+        let fraction = value % 100
+        return "\(cents < 0 ? "-" : "")\(symbol)\(whole)\(grouped).\(fraction < 10 ? "0" : "")\(fraction)"
+    }
+
+    /// "$1.2M", "$350K": for tight spaces such as board columns.
+    public static func compact(_ cents: Int64) -> String {
+        let units = Double(cents) / 100
+        switch units {
+        case 1_000_000...: return symbol + String(format: "%.1fM", units / 1_000_000)
+        case 10_000...: return symbol + String(format: "%.0fK", units / 1000)
+        default: return display(cents)
+        }
+    }
+}
+
+/// Calendar days as `YYYY-MM-DD` strings, in UTC.
+public enum Day {
+    static let calendar: Calendar = {
+        var c = Calendar(identifier: .gregorian)
+        c.timeZone = TimeZone(identifier: "UTC")!
+        return c
+    }()
+
+    /// The normalised day if `text` is a real date (`2026-02-30` is not).
+    public static func parse(_ text: String) -> String? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), (1900...9999).contains(y)
+        else { return nil }
+        guard let date = calendar.date(from: DateComponents(year: y, month: m, day: d)),
+            calendar.component(.month, from: date) == m, calendar.component(.day, from: date) == d
+        else { return nil }
+        return String(text)
+    }
+
+    public static func start(of day: String) -> Date? {
+        guard Day.parse(day) != nil else { return nil }
+        let p = day.split(separator: "-").compactMap { Int($0) }
+        return calendar.date(from: DateComponents(year: p[0], month: p[1], day: p[2]))
+    }
+
+    public static func string(_ date: Date) -> String {
+        let c = calendar.dateComponents([.year, .month, .day], from: date)
+        return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+    }
+
+    /// `YYYYMM` of a date, for lead references.
+    public static func month(_ date: Date) -> String {
+        let c = calendar.dateComponents([.year, .month], from: date)
+        return String(format: "%04d%02d", c.year!, c.month!)
+    }
+}

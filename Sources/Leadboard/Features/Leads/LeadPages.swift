@@ -1,0 +1,331 @@
+import Foundation
+import Mustache
+
+/// A lead as one row of a table.
+struct LeadRowView: MustacheParent, Sendable {
+    let row: LeadListRow
+    func child(named name: String) -> Any? {
+        switch name {
+        case "href": "/leads/\(row.id)"
+        case "reference": row.reference
+        case "name": row.name
+        case "company": row.company
+        case "stageName": row.stageName
+        case "stageClass": "stage-\(row.stageId)"
+        case "ownerName": row.ownerName ?? "Unassigned"
+        case "unassigned": row.ownerName == nil
+        case "value": Money.display(row.valueCents)
+        case "updated": Format.date(row.updatedAt)
+        case "created": Format.date(row.createdAt)
+        default: nil
+        }
+    }
+}
+
+struct LinkView: MustacheParent, Sendable {
+    let label: String
+    let href: String
+    var current = false
+    var indicator = ""
+    func child(named name: String) -> Any? {
+        switch name {
+        case "label": label
+        case "href": href
+        case "current": current
+        case "indicator": indicator
+        default: nil
+        }
+    }
+}
+
+struct LeadsIndexPage: Page {
+    static let template = "leads/index"
+    let filter: LeadFilter
+    let result: LeadListResult
+    let reference: LeadReferenceData
+    let viewer: User
+
+    var title: String { filter.deleted ? "Deleted leads" : "Leads" }
+
+    var pageCount: Int { max(1, (result.total + LeadFilter.pageSize - 1) / LeadFilter.pageSize) }
+
+    func link(page: Int? = nil, sort: String? = nil) -> String {
+        var items = filter.queryItems(includeSort: sort == nil)
+        if let sort, sort != "-updated" { items.append(("sort", sort)) }
+        if let page, page > 1 { items.append(("page", String(page))) }
+        return URLQuery.build("/leads", items)
+    }
+
+    var sortHeaders: [String: LinkView] {
+        var headers: [String: LinkView] = [:]
+        for sort in LeadSort.allCases {
+            let active = filter.sort == sort
+            // First click sorts text ascending and numbers/dates descending; a second click flips it.
+            let defaultDescending = sort != .name && sort != .stage
+            let nextDescending = active ? !filter.descending : defaultDescending
+            headers[sort.rawValue] = LinkView(
+                label: sort.rawValue, href: link(sort: (nextDescending ? "-" : "") + sort.rawValue), current: active,
+                indicator: active ? (filter.descending ? "▼" : "▲") : "")
+        }
+        return headers
+    }
+
+    func child(named name: String) -> Any? {
+        switch name {
+        case "q": filter.q
+        case "createdFrom": filter.createdFrom ?? ""
+        case "createdTo": filter.createdTo ?? ""
+        case "sort": filter.sortParameter == "-updated" ? "" : filter.sortParameter
+        case "deleted": filter.deleted
+        case "filterErrors": filter.errors
+        case "searchError":
+            result.searchSyntaxError
+                ? "The search could not be understood. Use plain words, or balance your quotes and brackets." : nil
+        case "stageOptions":
+            [Option(value: "", label: "Any stage", selected: filter.stageId == nil)]
+                + reference.stages.map { Option(value: String($0.uid), label: $0.name, selected: filter.stageId == $0.id) }
+        case "sourceOptions":
+            [Option(value: "", label: "Any source", selected: filter.sourceId == nil)]
+                + reference.sources.map { Option(value: String($0.uid), label: $0.name, selected: filter.sourceId == $0.id) }
+        case "ownerOptions":
+            ownerOptions
+        case "rows": result.rows.map(LeadRowView.init)
+        case "hasRows": !result.rows.isEmpty
+        case "total": result.total
+        case "summary": summary
+        case "isFiltered": filter.isFiltered
+        case "sortHeaders": sortHeaders
+        case "prevHref": filter.page > 1 ? link(page: filter.page - 1) : nil
+        case "nextHref": filter.page < pageCount ? link(page: filter.page + 1) : nil
+        case "pageLabel": "Page \(filter.page) of \(pageCount)"
+        case "myLeadsHref": URLQuery.build("/leads", [("owner", "me")])
+        case "myLeadsActive": filter.owner == .me
+        case "canSeeDeleted": viewer.role == .admin
+        case "csvHref": URLQuery.build("/leads.csv", filter.queryItems())
+        default: nil
+        }
+    }
+
+    var ownerOptions: [Option] {
+        var options = [
+            Option(value: "", label: "Anyone", selected: filter.owner == .any),
+            Option(value: "me", label: "Me", selected: filter.owner == .me),
+        ]
+        if viewer.role.seesAllLeads {
+            options.append(Option(value: "none", label: "Unassigned", selected: filter.owner == .none))
+            options += reference.users.map { Option(value: String($0.uid), label: $0.name, selected: filter.owner == .user($0.uid)) }
+        }
+        return options
+    }
+
+    var summary: String {
+        if result.total == 0 { return "No leads" }
+        let first = (filter.page - 1) * LeadFilter.pageSize + 1
+        let last = min(result.total, first + result.rows.count - 1)
+        return result.rows.isEmpty
+            ? "\(result.total.formatted()) leads" : "Showing \(first.formatted())–\(last.formatted()) of \(result.total.formatted()) leads"
+    }
+}
+
+/// The create / edit form. On a 409 it shows the current saved values beside the user's input.
+struct LeadFormPage: Page {
+    static let template = "leads/form"
+    var leadId: Int64?
+    var reference: String?
+    var form: LeadForm
+    var errors: [String: String] = [:]
+    var data: LeadReferenceData
+    var viewer: User
+    /// Field → current saved value, for fields that differ from the user's input after a conflict.
+    var conflict: [String: String]?
+
+    var title: String { leadId == nil ? "New lead" : "Edit \(form.name)" }
+
+    func child(named name: String) -> Any? {
+        switch name {
+        case "isNew": leadId == nil
+        case "action": leadId.map { "/leads/\($0)" } ?? "/leads"
+        case "cancelHref": leadId.map { "/leads/\($0)" } ?? "/leads"
+        case "reference": reference
+        case "name": form.name
+        case "email": form.email
+        case "phone": form.phone
+        case "company": form.company
+        case "value": form.value
+        case "expectedCloseDate": form.expectedCloseDate
+        case "version": form.version
+        case "errors": errors
+        case "hasErrors": !errors.isEmpty
+        case "conflict": conflict
+        case "canAssign": LeadPolicy.canAssign(viewer)
+        case "sourceOptions":
+            [Option(value: "", label: "—", selected: form.source.isEmpty)]
+                + data.sources.filter { $0.isActive || String($0.uid) == form.source }
+                .map { Option(value: String($0.uid), label: $0.name, selected: String($0.uid) == form.source) }
+        case "stageOptions":
+            data.stages.filter { $0.isActive || String($0.uid) == form.stageId }
+                .map { Option(value: String($0.uid), label: $0.name, selected: String($0.uid) == form.stageId) }
+        case "ownerOptions":
+            [Option(value: "", label: "Unassigned", selected: form.ownerId.isEmpty)]
+                + data.users.map { Option(value: String($0.uid), label: "\($0.name) (\($0.role.label))", selected: String($0.uid) == form.ownerId) }
+        default: nil
+        }
+    }
+}
+
+/// Turns an activity row into words for the timeline.
+struct ActivityView: MustacheParent, Sendable {
+    let row: ActivityRow
+    var showLead = false
+
+    var summary: String {
+        let who = row.actorName ?? "Someone"
+        let detail = ActivityDetail.decode(row.detail)
+        switch row.kind {
+        case .created: return "\(who) created the lead"
+        case .updated: return "\(who) edited the lead"
+        case .assigned:
+            let to = detail.changes?.first?.to ?? "someone"
+            return "\(who) assigned the lead to \(to)"
+        case .stageChanged:
+            let change = detail.changes?.first
+            return "\(who) moved the lead from \(change?.from ?? "?") to \(change?.to ?? "?")" + (detail.override == true ? " (override)" : "")
+        case .noteAdded: return "\(who) added a note"
+        case .noteDeleted: return "\(who) deleted a note"
+        case .fileAdded: return "\(who) attached \(detail.text ?? "a file")"
+        case .fileDeleted: return "\(who) removed \(detail.text ?? "a file")"
+        case .deleted: return "\(who) deleted the lead"
+        case .restored: return "\(who) restored the lead"
+        case .taskCompleted: return "\(who) completed the task \(detail.text ?? "")"
+        case .taskReopened: return "\(who) reopened the task \(detail.text ?? "")"
+        case .imported: return "\(who) imported the lead" + (detail.text.map { " (\($0))" } ?? "")
+        }
+    }
+
+    var lines: [String] {
+        let detail = ActivityDetail.decode(row.detail)
+        var lines: [String] = []
+        if row.kind == .updated {
+            lines += (detail.changes ?? []).map { "\($0.field): \($0.from.isEmpty ? "—" : $0.from) → \($0.to.isEmpty ? "—" : $0.to)" }
+        }
+        if row.kind == .noteAdded, let text = detail.text { lines.append("“\(text)”") }
+        if let comment = detail.comment, !comment.isEmpty { lines.append("Comment: \(comment)") }
+        return lines
+    }
+
+    func child(named name: String) -> Any? {
+        switch name {
+        case "summary": summary
+        case "lines": lines
+        case "when": Format.dateTime(row.createdAt)
+        case "kind": row.kind.rawValue
+        case "showLead": showLead
+        case "leadHref": "/leads/\(row.leadId)"
+        case "leadLabel": "\(row.leadReference ?? "") \(row.leadName ?? "")"
+        default: nil
+        }
+    }
+}
+
+struct NoteView: MustacheParent, Sendable {
+    let note: NoteRow
+    let leadId: Int64
+    let canDelete: Bool
+    func child(named name: String) -> Any? {
+        switch name {
+        case "body": note.body
+        case "author": note.authorName ?? "Former user"
+        case "when": Format.dateTime(note.createdAt)
+        case "canDelete": canDelete
+        case "deleteAction": "/leads/\(leadId)/notes/\(note.id)/delete"
+        default: nil
+        }
+    }
+}
+
+struct AttachmentView: MustacheParent, Sendable {
+    let attachment: AttachmentRow
+    let canDelete: Bool
+    func child(named name: String) -> Any? {
+        switch name {
+        case "name": attachment.originalName
+        case "href": "/attachments/\(attachment.id)"
+        case "size": ByteCountFormatter.string(fromByteCount: attachment.size, countStyle: .file)
+        case "uploader": attachment.uploaderName ?? "Former user"
+        case "when": Format.dateTime(attachment.createdAt)
+        case "canDelete": canDelete
+        case "deleteAction": "/attachments/\(attachment.id)/delete"
+        default: nil
+        }
+    }
+}
+
+struct LeadShowPage: Page {
+    static let template = "leads/show"
+    let detail: LeadDetail
+    let viewer: User
+    let users: [User]
+    var noteBody = ""
+    var noteError: String?
+    var extra: [String: any Sendable] = [:]
+
+    var title: String { detail.lead.name }
+
+    func child(named name: String) -> Any? {
+        let lead = detail.lead
+        let deleted = lead.deletedAt != nil
+        return switch name {
+        case "id": lead.uid
+        case "reference": lead.reference
+        case "name": lead.name
+        case "email": lead.email
+        case "mailto": lead.email.isEmpty ? nil : "mailto:\(lead.email)"
+        case "phone": lead.phone
+        case "company": lead.company
+        case "source": detail.source?.name ?? "—"
+        case "value": Money.display(lead.valueCents)
+        case "expectedClose": lead.expectedCloseDate.flatMap(Day.start(of:)).map(Format.date) ?? "—"
+        case "stageName": detail.stage.name
+        case "stageClass": "stage-\(detail.stage.uid)"
+        case "owner": detail.owner?.name ?? "Unassigned"
+        case "createdBy": detail.createdBy?.name ?? "—"
+        case "created": Format.dateTime(lead.createdAt)
+        case "updated": Format.dateTime(lead.updatedAt)
+        case "deleted": deleted
+        case "deletedAt": Format.dateTime(lead.deletedAt)
+        case "canEdit": !deleted
+        case "editHref": "/leads/\(lead.uid)/edit"
+        case "canAssign": !deleted && LeadPolicy.canAssign(viewer)
+        case "canDelete": !deleted && LeadPolicy.canDelete(viewer)
+        case "canRestore": deleted && LeadPolicy.canRestore(viewer)
+        case "ownerOptions":
+            [Option(value: "", label: "Unassigned", selected: lead.ownerId == nil)]
+                + users.map { Option(value: String($0.uid), label: $0.name, selected: $0.id == lead.ownerId) }
+        case "notes": detail.notes.map { NoteView(note: $0, leadId: lead.uid, canDelete: !deleted && LeadPolicy.canDeleteNote(authorId: $0.authorId, user: viewer)) }
+        case "attachments": detail.attachments.map { AttachmentView(attachment: $0, canDelete: !deleted && LeadPolicy.canDeleteAttachment(uploaderId: $0.uploaderId, user: viewer)) }
+        case "activities": detail.activities.map { ActivityView(row: $0) }
+        case "noteBody": noteBody
+        case "noteError": noteError
+        default: extra[name]
+        }
+    }
+}
+
+struct ActivityIndexPage: Page {
+    static let template = "activity/index"
+    var title: String { "Activity" }
+    let rows: [ActivityRow]
+    let page: Int
+    let pageSize: Int
+
+    func child(named name: String) -> Any? {
+        switch name {
+        case "activities": rows.prefix(pageSize).map { ActivityView(row: $0, showLead: true) }
+        case "hasRows": !rows.isEmpty
+        case "prevHref": page > 1 ? URLQuery.build("/activity", [("page", String(page - 1))]) : nil
+        case "nextHref": rows.count > pageSize ? URLQuery.build("/activity", [("page", String(page + 1))]) : nil
+        case "pageLabel": "Page \(page)"
+        default: nil
+        }
+    }
+}
