@@ -57,9 +57,12 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     NotesController(services: services, leads: leads).addRoutes(to: signedIn)
     AttachmentsController(services: services, leads: leads).addRoutes(to: signedIn)
     ActivityController(services: services).addRoutes(to: signedIn)
+    MoveController(services: services).addRoutes(to: signedIn)
+    BoardController(services: services).addRoutes(to: signedIn)
 
     let admin = router.group("/admin").add(middleware: RequireLogin()).add(middleware: RequireRole(roles: [.admin]))
     UsersController(services: services).addRoutes(to: admin)
+    AdminPipelineController(services: services).addRoutes(to: admin)
     return router
 }
 

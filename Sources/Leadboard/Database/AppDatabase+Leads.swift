@@ -92,6 +92,9 @@ public struct LeadDetail: Sendable {
     public var notes: [NoteRow]
     public var attachments: [AttachmentRow]
     public var activities: [ActivityRow]
+    public var tasks: [TaskRow]
+    public var history: [HistoryRow]
+    public var allowedTargets: [Stage]
 }
 
 /// The result of saving the edit form with optimistic locking.
@@ -235,7 +238,8 @@ extension AppDatabase {
             return LeadDetail(
                 lead: lead, stage: stage, source: try lead.sourceId.flatMap { try Source.fetchOne(db, key: $0) },
                 owner: people.first { $0.id == lead.ownerId }, createdBy: people.first { $0.id == lead.createdById },
-                notes: notes, attachments: attachments, activities: activities)
+                notes: notes, attachments: attachments, activities: activities, tasks: try Self.tasks(db, leadId: id),
+                history: try Self.history(db, leadId: id), allowedTargets: try db.pipelineConfig().allowedTargets(from: lead.stageId))
         }
     }
 
@@ -251,6 +255,7 @@ extension AppDatabase {
                 createdById: actor.id, createdAt: now, updatedAt: now, stageEnteredAt: now, version: 1, deletedAt: nil)
             try lead.insert(db)
             try db.recordActivity(leadId: lead.uid, actorId: actor.id, kind: .created, detail: ActivityDetail(text: lead.reference), at: now)
+            try db.enterStage(leadId: lead.uid, stageId: lead.stageId, actorId: actor.id, at: now)
             return lead
         }
     }
@@ -296,7 +301,8 @@ extension AppDatabase {
             }
             if ownerChanged { try db.recordAssignment(leadId: id, from: before.ownerId, to: input.ownerId, actor: actor, at: now) }
             if stageChanged {
-                lead = try db.changeStage(of: lead, to: input.stageId, actor: actor, comment: nil, override: false, at: now)
+                // The edit form moves through the same rules as every other path; a refusal rolls back the whole save.
+                lead = try db.moveLead(lead, request: MoveRequest(toStageId: input.stageId), actor: actor, at: now).lead
             }
             return .updated(lead)
         }

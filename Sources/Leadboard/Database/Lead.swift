@@ -14,8 +14,61 @@ public struct Stage: Codable, Sendable, Identifiable, FetchableRecord, MutablePe
     public var position: Int
     public var category: StageCategory
     public var isActive: Bool
+    /// No lead may move on from a final stage.
+    public var isFinal: Bool
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
     public var uid: Int64 { id ?? 0 }
+}
+
+/// A task template of a stage: every lead entering the stage gets one task from it.
+public struct TaskTemplate: Codable, Sendable, Identifiable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "taskTemplate"
+    public var id: Int64?
+    public var stageId: Int64
+    public var name: String
+    public var description: String
+    public var isRequired: Bool
+    public var position: Int
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+public enum TaskStatus: String, Codable, Sendable, DatabaseValueConvertible {
+    case open, done, skipped
+}
+
+/// A task on a lead, made from a template when the lead entered the stage.
+public struct LeadTask: Codable, Sendable, Identifiable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "leadTask"
+    public var id: Int64?
+    public var leadId: Int64
+    public var stageId: Int64
+    public var templateId: Int64?
+    public var name: String
+    public var description: String
+    public var isRequired: Bool
+    public var position: Int
+    public var status: TaskStatus
+    public var note: String
+    public var completedAt: Date?
+    public var completedById: Int64?
+    public var createdAt: Date
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// A lead's stay in one stage.
+public struct StageHistory: Codable, Sendable, Identifiable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "stageHistory"
+    public var id: Int64?
+    public var leadId: Int64
+    public var stageId: Int64
+    public var enteredAt: Date
+    public var enteredById: Int64?
+    public var exitedAt: Date?
+    public var exitedById: Int64?
+    public var comment: String
+    public var lostReason: String
+    public var override: Bool
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
 /// Where a lead came from; admins can add more.

@@ -135,6 +135,83 @@ enum Migrations {
             }
             try db.create(index: "activity_lead", on: "activity", columns: ["leadId", "id"])
         }
+        migrator.registerMigration("v3-pipeline") { db in
+            try db.alter(table: "stage") { t in
+                // A final stage lets no lead move on (Won, Lost); otherwise an empty set of next stages means "any".
+                t.add(column: "isFinal", .boolean).notNull().defaults(to: false)
+            }
+            try db.create(table: "stageTransition") { t in
+                t.column("fromStageId", .integer).notNull().references("stage", onDelete: .cascade)
+                t.column("toStageId", .integer).notNull().references("stage", onDelete: .cascade)
+                t.primaryKey(["fromStageId", "toStageId"])
+                t.check(sql: "fromStageId <> toStageId")
+            }
+            try db.create(table: "taskTemplate") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("stageId", .integer).notNull().indexed().references("stage", onDelete: .cascade)
+                t.column("name", .text).notNull().check { length($0) > 0 && length($0) <= 120 }
+                t.column("description", .text).notNull().defaults(to: "").check { length($0) <= 1000 }
+                t.column("isRequired", .boolean).notNull().defaults(to: false)
+                t.column("position", .integer).notNull()
+            }
+            try db.create(table: "leadTask") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("leadId", .integer).notNull().references("lead", onDelete: .cascade)
+                t.column("stageId", .integer).notNull().references("stage", onDelete: .restrict)
+                t.column("templateId", .integer).references("taskTemplate", onDelete: .setNull)
+                t.column("name", .text).notNull()
+                t.column("description", .text).notNull().defaults(to: "")
+                t.column("isRequired", .boolean).notNull()
+                t.column("position", .integer).notNull()
+                t.column("status", .text).notNull().defaults(to: "open").check { ["open", "done", "skipped"].contains($0) }
+                t.column("note", .text).notNull().defaults(to: "").check { length($0) <= 2000 }
+                t.column("completedAt", .datetime)
+                t.column("completedById", .integer).references("user", onDelete: .setNull)
+                t.column("createdAt", .datetime).notNull()
+            }
+            try db.create(index: "leadTask_lead", on: "leadTask", columns: ["leadId", "status"])
+            try db.create(table: "stageHistory") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("leadId", .integer).notNull().references("lead", onDelete: .cascade)
+                t.column("stageId", .integer).notNull().references("stage", onDelete: .restrict)
+                t.column("enteredAt", .datetime).notNull()
+                t.column("enteredById", .integer).references("user", onDelete: .setNull)
+                t.column("exitedAt", .datetime)
+                t.column("exitedById", .integer).references("user", onDelete: .setNull)
+                t.column("comment", .text).notNull().defaults(to: "")
+                t.column("lostReason", .text).notNull().defaults(to: "")
+                t.column("override", .boolean).notNull().defaults(to: false)
+            }
+            try db.create(index: "stageHistory_lead", on: "stageHistory", columns: ["leadId", "enteredAt"])
+            try db.create(index: "stageHistory_stage", on: "stageHistory", columns: ["stageId", "enteredAt"])
+            // At most one open history row per lead.
+            try db.execute(sql: "CREATE UNIQUE INDEX stageHistory_current ON stageHistory(leadId) WHERE exitedAt IS NULL")
+            // Board totals read only these columns (covering indexes).
+            try db.execute(sql: "CREATE INDEX lead_stage_value ON lead(stageId, valueCents) WHERE deletedAt IS NULL")
+            try db.execute(sql: "CREATE INDEX lead_owner_stage_value ON lead(ownerId, stageId, valueCents) WHERE deletedAt IS NULL")
+
+            // The default pipeline, when the stages are still the defaults of v2.
+            let names = try String.fetchAll(db, sql: "SELECT name FROM stage ORDER BY position")
+            guard names == ["New Lead", "Contacted", "Qualified", "Proposal Sent", "Won", "Lost"] else { return }
+            let ids = Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, name FROM stage").map { ($0["name"] as String, $0["id"] as Int64) })
+            for (from, targets) in [
+                ("New Lead", ["Contacted"]), ("Contacted", ["Qualified", "Lost"]), ("Qualified", ["Proposal Sent", "Lost"]),
+                ("Proposal Sent", ["Won", "Lost"]),
+            ] {
+                for target in targets {
+                    try db.execute(sql: "INSERT INTO stageTransition (fromStageId, toStageId) VALUES (?, ?)", arguments: [ids[from], ids[target]])
+                }
+            }
+            try db.execute(sql: "UPDATE stage SET isFinal = 1 WHERE name IN ('Won', 'Lost')")
+            try db.execute(
+                sql: "INSERT INTO taskTemplate (stageId, name, description, isRequired, position) VALUES (?, ?, ?, 1, 0), (?, ?, ?, 1, 0)",
+                arguments: [
+                    ids["New Lead"], "Initial contact", "Reach the lead by phone or email and confirm their interest.",
+                    ids["Contacted"], "Qualification call", "Confirm budget, authority, need and timing.",
+                ])
+            // Leads that exist already get their current stage as open history.
+            try db.execute(sql: "INSERT INTO stageHistory (leadId, stageId, enteredAt, enteredById) SELECT id, stageId, stageEnteredAt, createdById FROM lead")
+        }
         return migrator
     }
 }

@@ -54,11 +54,12 @@ extension DemoData {
         guard count > 0 else { return 0 }
         var rng = SeededGenerator(seed: seed)
         let now = database.now
-        let (stages, sources, users) = try await database.pool.read { db in
+        let (stages, sources, users, templates) = try await database.pool.read { db in
             (
                 try Stage.filter(Column("isActive") == true).order(Column("position")).fetchAll(db),
                 try Source.order(Column("position")).fetchAll(db),
-                try User.filter(Column("isActive") == true).fetchAll(db)
+                try User.filter(Column("isActive") == true).fetchAll(db),
+                try db.pipelineConfig().templates
             )
         }
         let openStages = stages.filter { $0.category == .open }
@@ -108,9 +109,11 @@ extension DemoData {
                             changes: [.init(field: "Stage", from: previous.stage.name, to: step.stage.name)],
                             comment: step.stage.category == .lost ? lead.lostReason : nil)
                         try activityInsert.execute(arguments: [leadId, lead.ownerId, ActivityKind.stageChanged.rawValue, detail.json, step.at])
-                        try self.recordDemoStageStep(db, leadId: leadId, from: previous, to: step, actorId: lead.ownerId, lostReason: lead.lostReason)
+                        try self.recordDemoStageStep(db, leadId: leadId, from: previous, to: step, actorId: lead.ownerId)
                     }
-                    try self.recordDemoStageOpen(db, leadId: leadId, step: last, actorId: lead.ownerId)
+                    try self.recordDemoStageOpen(
+                        db, leadId: leadId, step: last, actorId: lead.ownerId, lostReason: last.stage.category == .lost ? lead.lostReason : nil,
+                        templates: templates[last.stage.uid] ?? [])
                     for note in lead.notes {
                         try noteInsert.execute(arguments: [leadId, lead.ownerId, note.text, note.at])
                         try activityInsert.execute(arguments: [
@@ -171,7 +174,7 @@ extension DemoData {
             let gap = Double.random(in: 3600...(20 * 86400), using: &rng)
             guard t.addingTimeInterval(gap) < now else { break }
             t = t.addingTimeInterval(gap)
-            if Int.random(in: 0..<6, using: &rng) == 0 {
+            if index > 0, Int.random(in: 0..<5, using: &rng) == 0 {
                 lostReason = DemoVocabulary.lostReasons.randomElement(using: &rng)!
                 path.append(DemoStep(stage: lost, at: t))
                 break

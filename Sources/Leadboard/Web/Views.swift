@@ -29,7 +29,7 @@ public struct Views: Sendable {
     /// Templates the app cannot run without; start-up fails when one is missing or does not parse.
     static let required = [
         "layout", "error", "login", "dashboard", "account", "admin/users/index", "admin/users/form",
-        "leads/index", "leads/show", "leads/form", "activity/index",
+        "leads/index", "leads/show", "leads/form", "leads/move", "activity/index", "board/index", "admin/pipeline",
     ]
 
     public init(directory: String) async throws {
@@ -134,9 +134,12 @@ struct Layout: MustacheParent, Sendable {
 enum Navigation {
     static func items(for user: User?, path: String) -> [NavItem] {
         guard let user else { return [] }
-        var entries: [(String, String)] = [("Dashboard", "/"), ("Leads", "/leads"), ("Activity", "/activity")]
+        var entries: [(String, String)] = [("Dashboard", "/"), ("Leads", "/leads"), ("Board", "/board"), ("Activity", "/activity")]
         entries.append(("Account", "/account"))
-        if user.role == .admin { entries.append(("Users", "/admin/users")) }
+        if user.role == .admin {
+            entries.append(("Users", "/admin/users"))
+            entries.append(("Pipeline", "/admin/pipeline"))
+        }
         return entries.map { label, href in
             let current = href == "/" ? path == "/" : (path == href || path.hasPrefix(href + "/"))
             return NavItem(label: label, href: href, current: current)

@@ -267,6 +267,7 @@ struct LeadShowPage: Page {
     let users: [User]
     var noteBody = ""
     var noteError: String?
+    var now = Date()
     var extra: [String: any Sendable] = [:]
 
     var title: String { detail.lead.name }
@@ -306,6 +307,13 @@ struct LeadShowPage: Page {
         case "activities": detail.activities.map { ActivityView(row: $0) }
         case "noteBody": noteBody
         case "noteError": noteError
+        case "tasks": detail.tasks.map { TaskView(task: $0, leadId: lead.uid, currentStageId: lead.stageId, editable: !deleted) }
+        case "hasTasks": !detail.tasks.isEmpty
+        case "history": detail.history.map { HistoryView(row: $0, now: now) }
+        case "canMove": !deleted && !detail.allowedTargets.isEmpty
+        case "finalStage": !deleted && detail.allowedTargets.isEmpty
+        case "moveOptions": detail.allowedTargets.map { Option(value: String($0.uid), label: $0.name, selected: false) }
+        case "canOverride": LeadPolicy.canAssign(viewer)
         default: extra[name]
         }
     }
@@ -325,6 +333,60 @@ struct ActivityIndexPage: Page {
         case "prevHref": page > 1 ? URLQuery.build("/activity", [("page", String(page - 1))]) : nil
         case "nextHref": rows.count > pageSize ? URLQuery.build("/activity", [("page", String(page + 1))]) : nil
         case "pageLabel": "Page \(page)"
+        default: nil
+        }
+    }
+}
+
+struct TaskView: MustacheParent, Sendable {
+    let task: TaskRow
+    let leadId: Int64
+    let currentStageId: Int64
+    let editable: Bool
+    func child(named name: String) -> Any? {
+        switch name {
+        case "name": task.name
+        case "description": task.description
+        case "stageName": task.stageName
+        case "required": task.isRequired
+        case "status": task.status.rawValue
+        case "isOpen": task.status == .open
+        case "isDone": task.status == .done
+        case "isSkipped": task.status == .skipped
+        case "note": task.note
+        case "completed": task.completedAt.map { "\(task.completedByName ?? "Someone") · \(Format.dateTime($0))" }
+        case "canComplete": editable && task.status == .open
+        case "canReopen": editable && task.status != .open && task.stageId == currentStageId
+        case "completeAction": "/leads/\(leadId)/tasks/\(task.id)/complete"
+        case "reopenAction": "/leads/\(leadId)/tasks/\(task.id)/reopen"
+        default: nil
+        }
+    }
+}
+
+struct HistoryView: MustacheParent, Sendable {
+    let row: HistoryRow
+    let now: Date
+
+    static func duration(_ seconds: TimeInterval) -> String {
+        let minutes = Int(seconds / 60)
+        if minutes < 60 { return "\(max(minutes, 0)) min" }
+        let hours = minutes / 60
+        if hours < 48 { return "\(hours) h" }
+        return "\(hours / 24) days"
+    }
+
+    func child(named name: String) -> Any? {
+        switch name {
+        case "stageName": row.stageName
+        case "entered": Format.dateTime(row.enteredAt)
+        case "enteredBy": row.enteredByName ?? "—"
+        case "left": row.exitedAt.map(Format.dateTime) ?? "current"
+        case "isCurrent": row.exitedAt == nil
+        case "spent": Self.duration((row.exitedAt ?? now).timeIntervalSince(row.enteredAt))
+        case "comment": row.comment.isEmpty ? nil : row.comment
+        case "lostReason": row.lostReason.isEmpty ? nil : row.lostReason
+        case "override": row.override
         default: nil
         }
     }

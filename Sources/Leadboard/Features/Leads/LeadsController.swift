@@ -76,7 +76,7 @@ struct LeadsController {
         async let detail = database.leadDetail(id: try Self.leadId(context), viewer: user)
         async let users = database.leadReferenceData().users
         guard let detail = try await detail else { throw HTTPError(.notFound) }
-        var page = LeadShowPage(detail: detail, viewer: user, users: try await users, noteBody: noteBody, noteError: noteError)
+        var page = LeadShowPage(detail: detail, viewer: user, users: try await users, noteBody: noteBody, noteError: noteError, now: database.clock.now())
         page.extra = extra
         return services.views.render(page, request: request, context: context, status: status)
     }
@@ -110,6 +110,8 @@ struct LeadsController {
                 throw HTTPError(.notFound)
             } catch LeadWriteError.invalidReference(let field, let message) {
                 errors[field] = message
+            } catch let refusal as MoveRefusal {
+                errors["stage_id"] = refusal.message + " Nothing was saved."
             }
         }
         let page = LeadFormPage(leadId: id, reference: lead.reference, form: form, errors: errors, data: data, viewer: user)

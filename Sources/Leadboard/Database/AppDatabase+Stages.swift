@@ -1,0 +1,162 @@
+import Foundation
+import GRDB
+
+/// Validated changes to a stage from the admin page.
+public struct StageInput: Sendable {
+    public var name: String
+    public var color: String
+    public var category: StageCategory
+    public var isActive: Bool
+    public var isFinal: Bool
+    public var nextStageIds: Set<Int64>
+    /// Where the stage's leads go when it is deactivated.
+    public var moveLeadsTo: Int64?
+
+    public init(name: String, color: String, category: StageCategory, isActive: Bool = true, isFinal: Bool = false, nextStageIds: Set<Int64> = [], moveLeadsTo: Int64? = nil) {
+        self.name = name
+        self.color = color
+        self.category = category
+        self.isActive = isActive
+        self.isFinal = isFinal
+        self.nextStageIds = nextStageIds
+        self.moveLeadsTo = moveLeadsTo
+    }
+}
+
+/// A stage change the pipeline rules refuse, with the field it belongs to.
+public struct StageChangeError: Error, Equatable {
+    public var field: String
+    public var message: String
+}
+
+extension AppDatabase {
+    /// Appends a stage at the end of the pipeline.
+    @discardableResult
+    public func createStage(_ input: StageInput) async throws -> Stage {
+        try await pool.write { db in
+            try Self.checkUniqueName(db, input.name, except: nil)
+            let position = (try Int.fetchOne(db, sql: "SELECT MAX(position) FROM stage") ?? 0) + 1
+            var stage = Stage(id: nil, name: input.name, color: input.color, position: position, category: input.category, isActive: true, isFinal: input.isFinal)
+            try stage.insert(db)
+            return stage
+        }
+    }
+
+    static func checkUniqueName(_ db: Database, _ name: String, except id: Int64?) throws {
+        let clash = try Int.fetchOne(
+            db, sql: "SELECT COUNT(*) FROM stage WHERE name = ? COLLATE NOCASE AND id IS NOT ?", arguments: [name, id]) ?? 0
+        if clash > 0 { throw StageChangeError(field: "name", message: "Another stage is already called \(name).") }
+    }
+
+    /// Saves a stage's settings and rules. Deactivating a stage that holds leads moves them (deleted
+    /// ones too) to `moveLeadsTo` in the same transaction, with history and activity; at least one
+    /// active `open` stage always remains.
+    public func updateStage(id: Int64, input: StageInput, actor: User) async throws {
+        let now = self.now
+        try await pool.write { db in
+            guard var stage = try Stage.fetchOne(db, key: id) else { throw StageChangeError(field: "form", message: "That stage no longer exists.") }
+            try Self.checkUniqueName(db, input.name, except: id)
+            if stage.isActive && stage.category == .open && (!input.isActive || input.category != .open) {
+                let otherOpen = try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM stage WHERE isActive = 1 AND category = 'open' AND id <> ?", arguments: [id]) ?? 0
+                if otherOpen == 0 {
+                    throw StageChangeError(field: input.isActive ? "category" : "active", message: "At least one active open stage must remain.")
+                }
+            }
+            if stage.isActive && !input.isActive {
+                let holding = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM lead WHERE stageId = ?", arguments: [id]) ?? 0
+                if holding > 0 {
+                    guard let targetId = input.moveLeadsTo, targetId != id,
+                        let target = try Stage.fetchOne(db, key: targetId), target.isActive
+                    else {
+                        throw StageChangeError(field: "move_to", message: "This stage holds \(holding) lead\(holding == 1 ? "" : "s"): choose an active stage to move them to.")
+                    }
+                    try Self.relocateLeads(db, from: stage, to: target, actor: actor, at: now)
+                }
+                try db.execute(sql: "DELETE FROM stageTransition WHERE toStageId = ?", arguments: [id])
+            }
+            stage.name = input.name
+            stage.color = input.color
+            stage.category = input.category
+            stage.isActive = input.isActive
+            stage.isFinal = input.isFinal
+            try stage.update(db)
+            try db.execute(sql: "DELETE FROM stageTransition WHERE fromStageId = ?", arguments: [id])
+            if !input.isFinal {
+                let valid = try Int64.fetchSet(db, sql: "SELECT id FROM stage WHERE isActive = 1 AND id <> ?", arguments: [id])
+                for next in input.nextStageIds.intersection(valid) {
+                    try db.execute(sql: "INSERT INTO stageTransition (fromStageId, toStageId) VALUES (?, ?)", arguments: [id, next])
+                }
+            }
+        }
+    }
+
+    /// Moves every lead of `from` to `to` with set-based statements (fast for any number of leads).
+    static func relocateLeads(_ db: Database, from: Stage, to: Stage, actor: User, at now: Date) throws {
+        let comment = "Stage \(from.name) was removed"
+        let detail = ActivityDetail(changes: [.init(field: "Stage", from: from.name, to: to.name)], comment: comment).json
+        try db.execute(
+            sql: "UPDATE stageHistory SET exitedAt = ?, exitedById = ? WHERE exitedAt IS NULL AND leadId IN (SELECT id FROM lead WHERE stageId = ?)",
+            arguments: [now, actor.id, from.id])
+        try db.execute(
+            sql: "UPDATE leadTask SET status = 'skipped' WHERE status = 'open' AND leadId IN (SELECT id FROM lead WHERE stageId = ?)",
+            arguments: [from.id])
+        try db.execute(
+            sql: "INSERT INTO stageHistory (leadId, stageId, enteredAt, enteredById, comment) SELECT id, ?, ?, ?, ? FROM lead WHERE stageId = ?",
+            arguments: [to.id, now, actor.id, comment, from.id])
+        try db.execute(
+            sql: """
+                INSERT INTO leadTask (leadId, stageId, templateId, name, description, isRequired, position, status, createdAt)
+                SELECT lead.id, t.stageId, t.id, t.name, t.description, t.isRequired, t.position, 'open', ?
+                FROM lead JOIN taskTemplate t ON t.stageId = ? WHERE lead.stageId = ?
+                """, arguments: [now, to.id, from.id])
+        try db.execute(
+            sql: "INSERT INTO activity (leadId, actorId, kind, detail, createdAt) SELECT id, ?, 'stage_changed', ?, ? FROM lead WHERE stageId = ?",
+            arguments: [actor.id, detail, now, from.id])
+        try db.execute(
+            sql: "UPDATE lead SET stageId = ?, stageEnteredAt = ?, updatedAt = ?, version = version + 1 WHERE stageId = ?",
+            arguments: [to.id, now, now, from.id])
+    }
+
+    /// Moves a stage one place up or down.
+    public func moveStage(id: Int64, up: Bool) async throws {
+        try await pool.write { db in
+            var stages = try Stage.order(Column("position"), Column("id")).fetchAll(db)
+            guard let index = stages.firstIndex(where: { $0.id == id }) else { return }
+            let other = up ? index - 1 : index + 1
+            guard stages.indices.contains(other) else { return }
+            stages.swapAt(index, other)
+            for (position, stage) in stages.enumerated() {
+                try db.execute(sql: "UPDATE stage SET position = ? WHERE id = ?", arguments: [position, stage.id])
+            }
+        }
+    }
+
+    /// Puts the stages in the given order (ids not listed keep their relative order at the end).
+    public func reorderStages(_ ids: [Int64]) async throws {
+        try await pool.write { db in
+            let stages = try Stage.order(Column("position"), Column("id")).fetchAll(db)
+            let listed = ids.filter { id in stages.contains { $0.id == id } }
+            let ordered = listed + stages.compactMap(\.id).filter { !listed.contains($0) }
+            for (position, id) in ordered.enumerated() {
+                try db.execute(sql: "UPDATE stage SET position = ? WHERE id = ?", arguments: [position, id])
+            }
+        }
+    }
+
+    public func addTaskTemplate(stageId: Int64, name: String, description: String, isRequired: Bool) async throws {
+        try await pool.write { db in
+            guard try Stage.fetchOne(db, key: stageId) != nil else { throw StageChangeError(field: "form", message: "That stage no longer exists.") }
+            let position = (try Int.fetchOne(db, sql: "SELECT MAX(position) FROM taskTemplate WHERE stageId = ?", arguments: [stageId]) ?? -1) + 1
+            var template = TaskTemplate(id: nil, stageId: stageId, name: name, description: description, isRequired: isRequired, position: position)
+            try template.insert(db)
+        }
+    }
+
+    /// Removes a template; tasks already made from it stay on their leads.
+    public func deleteTaskTemplate(stageId: Int64, templateId: Int64) async throws -> Bool {
+        try await pool.write { db in
+            try TaskTemplate.filter(Column("id") == templateId && Column("stageId") == stageId).deleteAll(db) > 0
+        }
+    }
+}

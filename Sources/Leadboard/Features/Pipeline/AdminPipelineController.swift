@@ -1,0 +1,188 @@
+import Foundation
+import Hummingbird
+import Mustache
+
+struct TemplateView: MustacheParent, Sendable {
+    let template: TaskTemplate
+    func child(named name: String) -> Any? {
+        switch name {
+        case "name": template.name
+        case "description": template.description
+        case "required": template.isRequired
+        case "deleteAction": "/admin/pipeline/stages/\(template.stageId)/tasks/\(template.id ?? 0)/delete"
+        default: nil
+        }
+    }
+}
+
+struct StageAdminView: MustacheParent, Sendable {
+    let stage: Stage
+    let config: PipelineConfig
+    let isFirst: Bool
+    let isLast: Bool
+    var errors: [String: String] = [:]
+
+    func child(named name: String) -> Any? {
+        let others = config.stages.filter { $0.isActive && $0.id != stage.id }
+        let next = config.transitions[stage.uid] ?? []
+        return switch name {
+        case "id": stage.uid
+        case "name": stage.name
+        case "color": stage.color
+        case "stageClass": "stage-\(stage.uid)"
+        case "category": stage.category.rawValue
+        case "categoryOptions": StageCategory.allCases.map { Option(value: $0.rawValue, label: $0.rawValue.capitalized, selected: $0 == stage.category) }
+        case "active": stage.isActive
+        case "final": stage.isFinal
+        case "leadCount": config.leadCounts[stage.uid] ?? 0
+        case "nextOptions": others.map { Option(value: String($0.uid), label: $0.name, selected: next.contains($0.uid)) }
+        case "rule":
+            stage.isFinal ? "Final: leads stay here"
+                : next.isEmpty ? "May move to any stage"
+                : "Next: " + config.stages.filter { next.contains($0.uid) }.map(\.name).joined(separator: ", ")
+        case "moveToOptions": [Option(value: "", label: "—", selected: true)] + others.map { Option(value: String($0.uid), label: $0.name, selected: false) }
+        case "templates": (config.templates[stage.uid] ?? []).map(TemplateView.init)
+        case "action": "/admin/pipeline/stages/\(stage.uid)"
+        case "taskAction": "/admin/pipeline/stages/\(stage.uid)/tasks"
+        case "canMoveUp": !isFirst
+        case "canMoveDown": !isLast
+        case "errors": errors
+        default: nil
+        }
+    }
+}
+
+struct PipelinePage: Page {
+    static let template = "admin/pipeline"
+    var title: String { "Pipeline" }
+    let config: PipelineConfig
+    var stageErrors: [Int64: [String: String]] = [:]
+    var newStage: [String: String] = ["color": "#64748b"]
+    var newErrors: [String: String] = [:]
+
+    func child(named name: String) -> Any? {
+        switch name {
+        case "stages":
+            config.stages.enumerated().map { index, stage in
+                StageAdminView(
+                    stage: stage, config: config, isFirst: index == 0, isLast: index == config.stages.count - 1,
+                    errors: stageErrors[stage.uid] ?? [:])
+            }
+        case "newStage": newStage
+        case "newErrors": newErrors
+        case "newCategoryOptions":
+            StageCategory.allCases.map { Option(value: $0.rawValue, label: $0.rawValue.capitalized, selected: $0.rawValue == (newStage["category"] ?? "open")) }
+        default: nil
+        }
+    }
+}
+
+/// Admin pipeline settings: stages (create, edit, reorder, deactivate with relocation), their
+/// allowed next stages and task templates.
+struct AdminPipelineController {
+    let services: AppServices
+    var database: AppDatabase { services.database }
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get("/pipeline", use: show)
+        group.post("/pipeline/stages", use: create)
+        group.post("/pipeline/stages/{id}", use: update)
+        group.post("/pipeline/reorder", use: reorder)
+        group.post("/pipeline/stages/{id}/tasks", use: addTemplate)
+        group.post("/pipeline/stages/{id}/tasks/{taskId}/delete", use: deleteTemplate)
+    }
+
+    func render(_ request: Request, _ context: AppRequestContext, status: HTTPResponse.Status = .ok, configure: (inout PipelinePage) -> Void = { _ in }) async throws -> Response {
+        var page = PipelinePage(config: try await database.pool.read { db in try db.pipelineConfig(withCounts: true) })
+        configure(&page)
+        return services.views.render(page, request: request, context: context, status: status)
+    }
+
+    @Sendable func show(request: Request, context: AppRequestContext) async throws -> Response {
+        try await render(request, context)
+    }
+
+    static func validate(name: String, color: String, category: String) -> [String: String] {
+        var errors: [String: String] = [:]
+        errors["name"] = Validate.text(name, label: "Name", required: true, max: 60)
+        let hex = color.dropFirst()
+        if !(color.hasPrefix("#") && hex.count == 6 && hex.allSatisfy(\.isHexDigit)) { errors["color"] = "Use a colour like #3b82f6." }
+        if StageCategory(rawValue: category) == nil { errors["category"] = "Choose open, won or lost." }
+        return errors
+    }
+
+    @Sendable func create(request: Request, context: AppRequestContext) async throws -> Response {
+        let form = context.form
+        let values = ["name": form.trimmed("name"), "color": form.trimmed("color").lowercased(), "category": form.trimmed("category")]
+        var errors = Self.validate(name: values["name"]!, color: values["color"]!, category: values["category"]!)
+        if errors.isEmpty, let category = StageCategory(rawValue: values["category"]!) {
+            do {
+                try await database.createStage(StageInput(name: values["name"]!, color: values["color"]!, category: category))
+                return Redirect.to("/admin/pipeline", flash: Flash(kind: .success, message: "Added stage \(values["name"]!)."), cookies: services.cookies)
+            } catch let error as StageChangeError {
+                errors[error.field] = error.message
+            }
+        }
+        return try await render(request, context, status: .unprocessableContent) {
+            $0.newStage = values
+            $0.newErrors = errors
+        }
+    }
+
+    @Sendable func update(request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.user
+        guard let id = context.parameters.get("id", as: Int64.self) else { throw HTTPError(.notFound) }
+        let form = context.form
+        let name = form.trimmed("name"), color = form.trimmed("color").lowercased(), category = form.trimmed("category")
+        var errors = Self.validate(name: name, color: color, category: category)
+        if errors.isEmpty, let category = StageCategory(rawValue: category) {
+            let input = StageInput(
+                name: name, color: color, category: category, isActive: form.has("active"), isFinal: form.has("final"),
+                nextStageIds: Set(form.all("next").compactMap { Int64($0) }), moveLeadsTo: Int64(form.trimmed("move_to")))
+            do {
+                try await database.updateStage(id: id, input: input, actor: user)
+                return Redirect.to("/admin/pipeline#stage-\(id)", flash: Flash(kind: .success, message: "Saved stage \(name)."), cookies: services.cookies)
+            } catch let error as StageChangeError {
+                errors[error.field] = error.message
+            }
+        }
+        return try await render(request, context, status: .unprocessableContent) { $0.stageErrors[id] = errors }
+    }
+
+    @Sendable func reorder(request: Request, context: AppRequestContext) async throws -> Response {
+        let form = context.form
+        if let id = Int64(form.trimmed("stage_id")), ["up", "down"].contains(form.trimmed("direction")) {
+            try await database.moveStage(id: id, up: form.trimmed("direction") == "up")
+        } else if form.has("order") {
+            try await database.reorderStages(form.trimmed("order").split(separator: ",").compactMap { Int64($0.trimmingCharacters(in: .whitespaces)) })
+        } else {
+            throw PageError(.unprocessableContent, "Say which stage to move (stage_id and direction up or down) or give the full order.")
+        }
+        return Redirect.to("/admin/pipeline", flash: Flash(kind: .success, message: "Stage order saved."), cookies: services.cookies)
+    }
+
+    @Sendable func addTemplate(request: Request, context: AppRequestContext) async throws -> Response {
+        guard let id = context.parameters.get("id", as: Int64.self) else { throw HTTPError(.notFound) }
+        let form = context.form
+        let name = form.trimmed("name"), description = form.trimmed("description")
+        var errors: [String: String] = [:]
+        errors["task_name"] = Validate.text(name, label: "Task name", required: true, max: 120)
+        errors["task_description"] = Validate.text(description, label: "Description", required: false, max: 1000)
+        if errors.isEmpty {
+            do {
+                try await database.addTaskTemplate(stageId: id, name: name, description: description, isRequired: form.has("required"))
+                return Redirect.to("/admin/pipeline#stage-\(id)", flash: Flash(kind: .success, message: "Added task \(name)."), cookies: services.cookies)
+            } catch is StageChangeError {
+                throw HTTPError(.notFound)
+            }
+        }
+        return try await render(request, context, status: .unprocessableContent) { $0.stageErrors[id] = errors }
+    }
+
+    @Sendable func deleteTemplate(request: Request, context: AppRequestContext) async throws -> Response {
+        guard let id = context.parameters.get("id", as: Int64.self), let taskId = context.parameters.get("taskId", as: Int64.self),
+            try await database.deleteTaskTemplate(stageId: id, templateId: taskId)
+        else { throw HTTPError(.notFound) }
+        return Redirect.to("/admin/pipeline#stage-\(id)", flash: Flash(kind: .success, message: "Task template removed."), cookies: services.cookies)
+    }
+}

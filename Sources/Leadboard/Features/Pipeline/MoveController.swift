@@ -1,0 +1,160 @@
+import Foundation
+import Hummingbird
+import Mustache
+
+/// The form shown when a move needs more input or was refused (the no-JavaScript path).
+struct MovePage: Page {
+    static let template = "leads/move"
+    let lead: Lead
+    let currentStage: String
+    let targets: [Stage]
+    let selected: Int64?
+    let comment: String
+    let lostReason: String
+    let override: Bool
+    let error: String?
+    let canOverride: Bool
+    let returnTo: String
+    var title: String { "Move \(lead.name)" }
+
+    func child(named name: String) -> Any? {
+        switch name {
+        case "leadHref": "/leads/\(lead.uid)"
+        case "action": "/leads/\(lead.uid)/move"
+        case "leadName": lead.name
+        case "reference": lead.reference
+        case "currentStage": currentStage
+        case "stageOptions": targets.map { Option(value: String($0.uid), label: $0.name, selected: $0.id == selected) }
+        case "hasTargets": !targets.isEmpty
+        case "comment": comment
+        case "lostReason": lostReason
+        case "override": override
+        case "error": error
+        case "canOverride": canOverride
+        case "returnTo": returnTo
+        default: nil
+        }
+    }
+}
+
+/// JSON answers for the board's script (same endpoint, `Accept: application/json`).
+struct MoveJSON: Encodable {
+    var ok: Bool
+    var error: String?
+    var needs: String?
+    var leadId: Int64?
+    var fromStageId: Int64?
+    var toStageId: Int64?
+    var toStageName: String?
+    /// After a move: the stages the lead may go to next, and its open tasks.
+    var targets: [Target]?
+    var openTasks: Int?
+
+    struct Target: Encodable {
+        var id: Int64
+        var name: String
+    }
+}
+
+/// `POST /leads/{id}/move` and the task actions: the one path every stage change takes.
+struct MoveController {
+    let services: AppServices
+    var database: AppDatabase { services.database }
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.post("/leads/{id}/move", use: move)
+        group.post("/leads/{id}/tasks/{taskId}/complete", use: completeTask)
+        group.post("/leads/{id}/tasks/{taskId}/reopen", use: reopenTask)
+    }
+
+    static func wantsJSON(_ request: Request) -> Bool {
+        request.headers[.accept]?.contains("application/json") == true
+    }
+
+    static func json(_ value: MoveJSON, status: HTTPResponse.Status) -> Response {
+        let data = (try? JSONEncoder().encode(value)) ?? Data("{}".utf8)
+        var buffer = ByteBuffer()
+        buffer.writeBytes(data)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: buffer))
+    }
+
+    @Sendable func move(request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.user
+        let id = try LeadsController.leadId(context)
+        let form = context.form
+        let returnTo = LocalRedirect.sanitize(form["return_to"]) ?? "/leads/\(id)"
+        let wantsJSON = Self.wantsJSON(request)
+        guard let stageId = Int64(form.trimmed("stage_id")) else {
+            if wantsJSON { return Self.json(MoveJSON(ok: false, error: MoveRefusal.unknownStage.message), status: .unprocessableContent) }
+            return try await refusalPage(request: request, context: context, leadId: id, message: MoveRefusal.unknownStage.message, returnTo: returnTo)
+        }
+        let moveRequest = MoveRequest(
+            toStageId: stageId, comment: String(form.trimmed("comment").prefix(2000)),
+            lostReason: String(form.trimmed("lost_reason").prefix(500)), override: form.has("override"))
+        do {
+            let result = try await database.moveLead(id: id, request: moveRequest, actor: user)
+            if wantsJSON {
+                return Self.json(
+                    MoveJSON(
+                        ok: true, leadId: id, fromStageId: result.from.id, toStageId: result.to.id, toStageName: result.to.name,
+                        targets: result.nextTargets.map { .init(id: $0.uid, name: $0.name) }, openTasks: result.openTasks),
+                    status: .ok)
+            }
+            return Redirect.to(
+                returnTo, flash: Flash(kind: .success, message: "Moved \(result.lead.name) to \(result.to.name)."), cookies: services.cookies)
+        } catch LeadWriteError.notFound {
+            if wantsJSON { return Self.json(MoveJSON(ok: false, error: "This lead does not exist or is not yours."), status: .notFound) }
+            throw HTTPError(.notFound)
+        } catch let refusal as MoveRefusal {
+            if wantsJSON {
+                return Self.json(MoveJSON(ok: false, error: refusal.message, needs: refusal.needs, leadId: id), status: .unprocessableContent)
+            }
+            return try await refusalPage(
+                request: request, context: context, leadId: id, message: refusal.message, returnTo: returnTo, request: moveRequest)
+        }
+    }
+
+    func refusalPage(
+        request: Request, context: AppRequestContext, leadId: Int64, message: String, returnTo: String, request move: MoveRequest? = nil
+    ) async throws -> Response {
+        let user = try context.user
+        guard let lead = try await database.lead(id: leadId, viewer: user) else { throw HTTPError(.notFound) }
+        let pipeline = try await database.pipeline()
+        let page = MovePage(
+            lead: lead, currentStage: pipeline.stage(lead.stageId)?.name ?? "?", targets: pipeline.allowedTargets(from: lead.stageId),
+            selected: move?.toStageId, comment: move?.comment ?? "", lostReason: move?.lostReason ?? "", override: move?.override ?? false,
+            error: message, canOverride: user.role.seesAllLeads, returnTo: returnTo)
+        return services.views.render(page, request: request, context: context, status: .unprocessableContent)
+    }
+
+    private func taskIds(_ context: AppRequestContext) throws -> (Int64, Int64) {
+        guard let taskId = context.parameters.get("taskId", as: Int64.self) else { throw HTTPError(.notFound) }
+        return (try LeadsController.leadId(context), taskId)
+    }
+
+    @Sendable func completeTask(request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.user
+        let (leadId, taskId) = try taskIds(context)
+        do {
+            try await database.completeTask(leadId: leadId, taskId: taskId, note: context.form.trimmed("note"), actor: user)
+        } catch TaskError.notFound {
+            throw HTTPError(.notFound)
+        } catch TaskError.notOpen {
+            throw PageError(.conflict, "That task is already closed.")
+        }
+        return Redirect.to("/leads/\(leadId)#tasks", flash: Flash(kind: .success, message: "Task completed."), cookies: services.cookies)
+    }
+
+    @Sendable func reopenTask(request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.user
+        let (leadId, taskId) = try taskIds(context)
+        do {
+            try await database.reopenTask(leadId: leadId, taskId: taskId, actor: user)
+        } catch TaskError.notFound {
+            throw HTTPError(.notFound)
+        } catch TaskError.notDone {
+            throw PageError(.conflict, "Only closed tasks of the lead's current stage can be reopened.")
+        }
+        return Redirect.to("/leads/\(leadId)#tasks", flash: Flash(kind: .success, message: "Task reopened."), cookies: services.cookies)
+    }
+}
