@@ -50,11 +50,11 @@ extension AppDatabase {
         }
     }
 
-    /// An attachment whose lead the viewer may see, or nil.
+    /// An attachment whose lead the viewer may see (admins: deleted leads too, as their page lists them), or nil.
     public func attachment(id: Int64, viewer: User) async throws -> Attachment? {
         try await pool.read { db in
             guard let attachment = try Attachment.fetchOne(db, key: id),
-                try db.visibleLead(id: attachment.leadId, viewer: viewer) != nil
+                try db.visibleLead(id: attachment.leadId, viewer: viewer, includeDeleted: true) != nil
             else { return nil }
             return attachment
         }

@@ -44,6 +44,8 @@ public struct LeadFilter: Sendable, Equatable {
     public var stageId: Int64?
     public var owner: OwnerFilter = .any
     public var sourceId: Int64?
+    /// Leads whose stage is in this category (dashboard links such as "open pipeline").
+    public var category: StageCategory?
     public var createdFrom: String?
     public var createdTo: String?
     public var sort: LeadSort = .updated
@@ -62,6 +64,7 @@ public struct LeadFilter: Sendable, Equatable {
         stageId = Int64(query.trimmed("stage"))
         owner = OwnerFilter(query.trimmed("owner"))
         sourceId = Int64(query.trimmed("source"))
+        category = StageCategory(rawValue: query.trimmed("category"))
         for (key, label) in [("created_from", "From"), ("created_to", "To")] {
             let raw = query.trimmed(key)
             guard !raw.isEmpty else { continue }
@@ -86,7 +89,8 @@ public struct LeadFilter: Sendable, Equatable {
     public func queryItems(includeSort: Bool = true) -> [(String, String)] {
         var items: [(String, String)] = [
             ("q", q), ("stage", stageId.map(String.init) ?? ""), ("owner", owner.queryValue),
-            ("source", sourceId.map(String.init) ?? ""), ("created_from", createdFrom ?? ""), ("created_to", createdTo ?? ""),
+            ("source", sourceId.map(String.init) ?? ""), ("category", category?.rawValue ?? ""), ("created_from", createdFrom ?? ""),
+            ("created_to", createdTo ?? ""),
         ]
         if deleted { items.append(("deleted", "1")) }
         if includeSort, sortParameter != "-updated" { items.append(("sort", sortParameter)) }
@@ -94,7 +98,7 @@ public struct LeadFilter: Sendable, Equatable {
     }
 
     public var isFiltered: Bool {
-        !q.isEmpty || stageId != nil || owner != .any || sourceId != nil || createdFrom != nil || createdTo != nil
+        !q.isEmpty || stageId != nil || owner != .any || sourceId != nil || category != nil || createdFrom != nil || createdTo != nil
     }
 }
 
@@ -142,6 +146,10 @@ public struct LeadQuery: Sendable {
         if let sourceId = filter.sourceId {
             conditions.append("lead.sourceId = ?")
             arguments += [sourceId]
+        }
+        if let category = filter.category {
+            conditions.append("lead.stageId IN (SELECT id FROM stage WHERE category = ?)")
+            arguments += [category.rawValue]
         }
         if let from = filter.createdFrom.flatMap(Day.start(of:)) {
             conditions.append("lead.createdAt >= ?")

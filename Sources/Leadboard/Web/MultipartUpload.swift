@@ -58,7 +58,8 @@ enum MultipartUpload {
     }
 
     static func tooLargeMessage(_ limit: Int) -> String {
-        "The file is larger than the \(limit / (1024 * 1024)) MiB limit. Nothing was stored."
+        let size = limit >= 1024 * 1024 ? "\(limit / (1024 * 1024)) MiB" : "\(max(1, limit / 1024)) KiB"
+        return "The file is larger than the \(size) limit. Nothing was stored."
     }
 
     static func boundary(in contentType: String) -> String? {
@@ -167,9 +168,32 @@ enum MultipartUpload {
         func result() -> ReceivedForm { ReceivedForm(fields: fields, file: file) }
 
         /// Reads `name="value"` (or RFC 5987 `name*=UTF-8''…`) from a Content-Disposition header.
+        /// Semicolons inside quoted values belong to the value.
         static func parameter(_ key: String, in header: String) -> String? {
+            var parts: [String] = []
+            var current = ""
+            var quoted = false
+            var escaped = false
+            for character in header {
+                if escaped {
+                    current.append(character)
+                    escaped = false
+                } else if quoted && character == "\\" {
+                    current.append(character)
+                    escaped = true
+                } else if character == "\"" {
+                    quoted.toggle()
+                    current.append(character)
+                } else if character == ";" && !quoted {
+                    parts.append(current)
+                    current = ""
+                } else {
+                    current.append(character)
+                }
+            }
+            parts.append(current)
             var plain: String?
-            for part in header.split(separator: ";").dropFirst() {
+            for part in parts.dropFirst() {
                 let kv = part.split(separator: "=", maxSplits: 1)
                 guard kv.count == 2 else { continue }
                 let name = kv[0].trimmingCharacters(in: .whitespaces).lowercased()

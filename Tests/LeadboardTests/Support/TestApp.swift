@@ -32,13 +32,15 @@ struct TestApp {
 
     var database: AppDatabase { services.database }
 
-    static func make(clock: TestClock = TestClock(), configure: (inout AppConfiguration) -> Void = { _ in }) async throws -> TestApp {
+    static func make(
+        clock: TestClock = TestClock(), configure: (inout AppConfiguration) -> Void = { _ in }, trace: (@Sendable (String) -> Void)? = nil
+    ) async throws -> TestApp {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("leadboard-test-\(UUID().uuidString)")
         var config = AppConfiguration()
         config.dataDirectory = directory.path
         config.resourcesDirectory = Fixtures.packageRoot
         configure(&config)
-        let services = try await buildServices(configuration: config, clock: clock.appClock)
+        let services = try await buildServices(configuration: config, clock: clock.appClock, trace: trace)
         return TestApp(services: services, clock: clock, directory: directory)
     }
 

@@ -87,6 +87,9 @@ struct LeadsIndexPage: Page {
         case "sourceOptions":
             [Option(value: "", label: "Any source", selected: filter.sourceId == nil)]
                 + reference.sources.map { Option(value: String($0.uid), label: $0.name, selected: filter.sourceId == $0.id) }
+        case "categoryOptions":
+            [Option(value: "", label: "Any status", selected: filter.category == nil)]
+                + StageCategory.allCases.map { Option(value: $0.rawValue, label: $0.rawValue.capitalized, selected: filter.category == $0) }
         case "ownerOptions":
             ownerOptions
         case "rows": result.rows.map(LeadRowView.init)

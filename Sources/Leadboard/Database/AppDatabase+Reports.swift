@@ -1,0 +1,243 @@
+import Foundation
+import GRDB
+
+/// The scope every dashboard and report figure is computed over: live leads the viewer may see,
+/// optionally one owner's.
+struct LeadScope {
+    var viewer: User
+    var ownerId: Int64?
+
+    /// `lead.deletedAt IS NULL AND …` with its arguments.
+    var sql: (String, StatementArguments) {
+        var conditions = ["lead.deletedAt IS NULL"]
+        var arguments: StatementArguments = []
+        if !viewer.role.seesAllLeads {
+            conditions.append("lead.ownerId = ?")
+            arguments += [viewer.id]
+        } else if let ownerId {
+            conditions.append("lead.ownerId = ?")
+            arguments += [ownerId]
+        }
+        return (conditions.joined(separator: " AND "), arguments)
+    }
+}
+
+public struct StageFigure: Sendable {
+    public var stage: Stage
+    public var count: Int
+    public var valueCents: Int64
+}
+
+public struct OpenTaskRow: Decodable, FetchableRecord, Sendable {
+    public var id: Int64
+    public var leadId: Int64
+    public var leadName: String
+    public var name: String
+    public var isRequired: Bool
+    public var createdAt: Date
+}
+
+public struct DashboardFigures: Sendable {
+    public var stages: [StageFigure]
+    public var newThisWeek: Int
+    public var newLastWeek: Int
+    public var weekStart: Date
+    public var wonLast90: Int
+    public var lostLast90: Int
+    public var recentLeads: [LeadListRow]
+    public var openTasks: [OpenTaskRow]
+    public var activity: [ActivityRow]
+
+    public func count(_ category: StageCategory) -> Int { stages.filter { $0.stage.category == category }.reduce(0) { $0 + $1.count } }
+    public var openValueCents: Int64 { stages.filter { $0.stage.category == .open }.reduce(0) { $0 + $1.valueCents } }
+    /// won ÷ (won + lost) over the last 90 days, or nil when nothing closed.
+    public var conversionRate: Double? { wonLast90 + lostLast90 == 0 ? nil : Double(wonLast90) / Double(wonLast90 + lostLast90) }
+}
+
+/// Weeks start on Monday, in UTC.
+enum Week {
+    static func start(of date: Date) -> Date {
+        let day = Day.start(of: Day.string(date))!
+        let weekday = Day.calendar.component(.weekday, from: day)  // 1 = Sunday
+        let back = (weekday + 5) % 7
+        return day.addingTimeInterval(-Double(back) * 86400)
+    }
+}
+
+public struct ReportRange: Sendable, Equatable {
+    public var from: String
+    public var to: String
+    public var fromDate: Date { Day.start(of: from)! }
+    /// Exclusive end: the start of the day after `to`.
+    public var endDate: Date { Day.start(of: to)!.addingTimeInterval(86400) }
+}
+
+public struct FunnelRow: Sendable { public var stage: Stage; public var reached: Int }
+public struct SourceRow: Sendable { public var name: String; public var sourceId: Int64?; public var leads: Int; public var won: Int; public var lost: Int }
+public struct OwnerRow: Sendable { public var name: String; public var ownerId: Int64?; public var leads: Int; public var won: Int; public var lost: Int; public var wonValueCents: Int64 }
+public struct WeekRow: Sendable { public var weekStart: String; public var created: Int }
+public struct StageTimeRow: Sendable { public var stage: Stage; public var stays: Int; public var averageSeconds: Double?; public var medianSeconds: Double? }
+
+public struct Reports: Sendable {
+    public var funnel: [FunnelRow]
+    public var sources: [SourceRow]
+    public var owners: [OwnerRow]
+    public var weeks: [WeekRow]
+    public var stageTimes: [StageTimeRow]
+    public var totalCreated: Int
+}
+
+extension AppDatabase {
+    /// Every figure of the dashboard, for what the viewer may see.
+    public func dashboard(viewer: User) async throws -> DashboardFigures {
+        let now = self.now
+        return try await pool.read { db in
+            let (scope, arguments) = LeadScope(viewer: viewer).sql
+            let stages = try Stage.order(Column("position"), Column("id")).fetchAll(db)
+            var totals: [Int64: (Int, Int64)] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT lead.stageId, COUNT(*) AS n, COALESCE(SUM(lead.valueCents), 0) AS v FROM lead WHERE \(scope) GROUP BY lead.stageId",
+                arguments: arguments)
+            {
+                totals[row["stageId"]] = (row["n"], row["v"])
+            }
+            let figures = stages.filter { $0.isActive || totals[$0.uid] != nil }.map {
+                StageFigure(stage: $0, count: totals[$0.uid]?.0 ?? 0, valueCents: totals[$0.uid]?.1 ?? 0)
+            }
+            let weekStart = Week.start(of: now)
+            let lastWeekStart = weekStart.addingTimeInterval(-7 * 86400)
+            let weeks = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT COALESCE(SUM(lead.createdAt >= ?), 0) AS this, COALESCE(SUM(lead.createdAt < ?), 0) AS last
+                    FROM lead WHERE \(scope) AND lead.createdAt >= ?
+                    """, arguments: [weekStart, weekStart] + arguments + [lastWeekStart])!
+            var won = 0, lost = 0
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT stage.category AS category, COUNT(*) AS n FROM lead JOIN stage ON stage.id = lead.stageId
+                    WHERE \(scope) AND stage.category IN ('won', 'lost') AND lead.stageEnteredAt >= ? GROUP BY stage.category
+                    """, arguments: arguments + [now.addingTimeInterval(-90 * 86400)])
+            {
+                if row["category"] == "won" { won = row["n"] } else { lost = row["n"] }
+            }
+            let recent = try LeadListRow.fetchAll(
+                db,
+                sql: """
+                    SELECT lead.id, lead.reference, lead.name, lead.company, lead.email, lead.valueCents, lead.updatedAt, lead.createdAt,
+                           lead.stageId, stage.name AS stageName, stage.color AS stageColor, lead.ownerId, owner.name AS ownerName, lead.deletedAt
+                    FROM lead JOIN stage ON stage.id = lead.stageId LEFT JOIN user AS owner ON owner.id = lead.ownerId
+                    WHERE \(scope) ORDER BY lead.updatedAt DESC, lead.id DESC LIMIT 10
+                    """, arguments: arguments)
+            let tasks = try OpenTaskRow.fetchAll(
+                db,
+                sql: """
+                    SELECT leadTask.id, leadTask.leadId, lead.name AS leadName, leadTask.name, leadTask.isRequired, leadTask.createdAt
+                    FROM leadTask JOIN lead ON lead.id = leadTask.leadId
+                    WHERE lead.deletedAt IS NULL AND lead.ownerId = ? AND leadTask.status = 'open'
+                    ORDER BY leadTask.createdAt, leadTask.id LIMIT 10
+                    """, arguments: [viewer.id])
+            var activitySQL = """
+                SELECT activity.id, activity.leadId, activity.kind, activity.detail, activity.createdAt, user.name AS actorName,
+                       lead.reference AS leadReference, lead.name AS leadName
+                FROM activity JOIN lead ON lead.id = activity.leadId LEFT JOIN user ON user.id = activity.actorId
+                WHERE lead.deletedAt IS NULL
+                """
+            var activityArguments: StatementArguments = []
+            if !viewer.role.seesAllLeads {
+                activitySQL += " AND lead.ownerId = ?"
+                activityArguments += [viewer.id]
+            }
+            let activity = try ActivityRow.fetchAll(db, sql: activitySQL + " ORDER BY activity.id DESC LIMIT 10", arguments: activityArguments)
+            return DashboardFigures(
+                stages: figures, newThisWeek: weeks["this"], newLastWeek: weeks["last"], weekStart: weekStart, wonLast90: won, lostLast90: lost,
+                recentLeads: recent, openTasks: tasks, activity: activity)
+        }
+    }
+
+    /// The reports over leads created in `range`, for what the viewer may see (optionally one owner).
+    public func reports(viewer: User, range: ReportRange, ownerId: Int64?) async throws -> Reports {
+        try await pool.read { db in
+            let (scope, scopeArguments) = LeadScope(viewer: viewer, ownerId: ownerId).sql
+            let created = "\(scope) AND lead.createdAt >= ? AND lead.createdAt < ?"
+            let arguments = scopeArguments + [range.fromDate, range.endDate]
+            let stages = try Stage.order(Column("position"), Column("id")).fetchAll(db)
+
+            var reached: [Int64: Int] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT h.stageId, COUNT(DISTINCT h.leadId) AS n FROM stageHistory h JOIN lead ON lead.id = h.leadId
+                    WHERE \(created) GROUP BY h.stageId
+                    """, arguments: arguments)
+            {
+                reached[row["stageId"]] = row["n"]
+            }
+            let funnel = stages.filter { $0.isActive || reached[$0.uid] != nil }.map { FunnelRow(stage: $0, reached: reached[$0.uid] ?? 0) }
+
+            let sourceNames = Dictionary(uniqueKeysWithValues: try Source.fetchAll(db).map { ($0.uid, $0.name) })
+            let sources = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT lead.sourceId, COUNT(*) AS n, COALESCE(SUM(stage.category = 'won'), 0) AS won, COALESCE(SUM(stage.category = 'lost'), 0) AS lost
+                    FROM lead JOIN stage ON stage.id = lead.stageId WHERE \(created) GROUP BY lead.sourceId
+                    """, arguments: arguments
+            ).map { row -> SourceRow in
+                let id: Int64? = row["sourceId"]
+                return SourceRow(name: id.flatMap { sourceNames[$0] } ?? "No source", sourceId: id, leads: row["n"], won: row["won"], lost: row["lost"])
+            }.sorted { ($0.leads, $1.name) > ($1.leads, $0.name) }
+
+            var owners: [OwnerRow] = []
+            if viewer.role.seesAllLeads {
+                owners = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT lead.ownerId, owner.name AS ownerName, COUNT(*) AS n, COALESCE(SUM(stage.category = 'won'), 0) AS won,
+                               COALESCE(SUM(stage.category = 'lost'), 0) AS lost,
+                               COALESCE(SUM(CASE WHEN stage.category = 'won' THEN lead.valueCents ELSE 0 END), 0) AS wonValue
+                        FROM lead JOIN stage ON stage.id = lead.stageId LEFT JOIN user AS owner ON owner.id = lead.ownerId
+                        WHERE \(created) GROUP BY lead.ownerId ORDER BY n DESC, ownerName
+                        """, arguments: arguments
+                ).map {
+                    OwnerRow(name: $0["ownerName"] ?? "Unassigned", ownerId: $0["ownerId"], leads: $0["n"], won: $0["won"], lost: $0["lost"], wonValueCents: $0["wonValue"])
+                }
+            }
+
+            var perWeek: [String: Int] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: "SELECT date(lead.createdAt, 'weekday 0', '-6 days') AS week, COUNT(*) AS n FROM lead WHERE \(created) GROUP BY week",
+                arguments: arguments)
+            {
+                perWeek[row["week"]] = row["n"]
+            }
+            var weeks: [WeekRow] = []
+            var cursor = Week.start(of: range.fromDate)
+            while cursor < range.endDate && weeks.count < 600 {
+                let key = Day.string(cursor)
+                weeks.append(WeekRow(weekStart: key, created: perWeek[key] ?? 0))
+                cursor = cursor.addingTimeInterval(7 * 86400)
+            }
+
+            var stageTimes: [StageTimeRow] = []
+            let duration = "(julianday(h.exitedAt) - julianday(h.enteredAt)) * 86400.0"
+            let stays = "FROM stageHistory h JOIN lead ON lead.id = h.leadId WHERE \(created) AND h.exitedAt IS NOT NULL AND h.stageId = ?"
+            for stage in stages where stage.isActive {
+                let stageArguments = arguments + [stage.id]
+                let summary = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, AVG(\(duration)) AS average \(stays)", arguments: stageArguments)!
+                let n: Int = summary["n"]
+                var median: Double?
+                if n > 0 {
+                    let middle = try Double.fetchAll(
+                        db, sql: "SELECT \(duration) AS d \(stays) ORDER BY d LIMIT ? OFFSET ?",
+                        arguments: stageArguments + [n % 2 == 0 ? 2 : 1, (n - 1) / 2])
+                    median = middle.isEmpty ? nil : middle.reduce(0, +) / Double(middle.count)
+                }
+                stageTimes.append(StageTimeRow(stage: stage, stays: n, averageSeconds: summary["average"], medianSeconds: median))
+            }
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM lead WHERE \(created)", arguments: arguments) ?? 0
+            return Reports(funnel: funnel, sources: sources, owners: owners, weeks: weeks, stageTimes: stageTimes, totalCreated: total)
+        }
+    }
+}
