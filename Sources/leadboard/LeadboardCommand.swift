@@ -37,7 +37,7 @@ struct LeadboardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "leadboard",
         abstract: "Leadboard: a lead-management CRM served as one small server.",
-        subcommands: [Serve.self, Migrate.self, UserCommand.self, Demo.self])
+        subcommands: [Serve.self, Migrate.self, UserCommand.self, Demo.self, Export.self, Import.self])
 }
 
 struct Serve: AsyncParsableCommand {
@@ -115,6 +115,77 @@ struct Demo: AsyncParsableCommand {
         report.createdLeads = try await demo.seedLeads(count: leads, seed: seed)
         print(report.summary(credentialsFile: config.demoCredentialsPath))
         print(String(format: "Created %d leads in %.1f s", report.createdLeads, Date().timeIntervalSince(start)))
+    }
+}
+
+/// The user the command line acts as: the first active admin.
+func commandLineActor(_ database: AppDatabase) async throws -> User {
+    guard let admin = try await database.users().first(where: { $0.role == .admin && $0.isActive }) else {
+        throw ValidationError("No active admin exists; create one with `leadboard user add --role admin`.")
+    }
+    return admin
+}
+
+private func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+struct Export: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Write all live leads as CSV (the same format as the web export).")
+    @OptionGroup var data: DataOptions
+    @Option(help: "File to write (default: standard output).") var out: String?
+
+    func run() async throws {
+        let database = try data.open()
+        let actor = try await commandLineActor(database)
+        let query = LeadQuery(filter: { var f = LeadFilter(); f.sort = .created; f.descending = false; return f }(), viewer: actor)
+        let handle: FileHandle
+        if let out {
+            FileManager.default.createFile(atPath: out, contents: nil)
+            guard let file = FileHandle(forWritingAtPath: out) else { throw ValidationError("Cannot write \(out).") }
+            handle = file
+        } else {
+            handle = FileHandle.standardOutput
+        }
+        var rows = -1
+        try await LeadCSV.stream(query, database: database) { text in
+            handle.write(Data(text.utf8))
+            rows += text.components(separatedBy: "\r\n").count - 1
+        }
+        if out != nil {
+            try handle.close()
+            printError("Wrote \(max(rows, 0)) leads to \(out!)")
+        }
+    }
+}
+
+struct Import: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Import leads from a CSV file (validated first; all valid rows land in one transaction, or none).")
+    @OptionGroup var data: DataOptions
+    @Argument(help: "The CSV file (header row required; `name` column required).") var file: String
+    @Flag(help: "Update leads whose email matches a row (default: skip them).") var updateExisting = false
+    @Option(help: "Owner (email) for rows without owner_email.") var owner: String?
+
+    func run() async throws {
+        let database = try data.open()
+        let actor = try await commandLineActor(database)
+        var options = ImportOptions(updateExisting: updateExisting)
+        if let owner {
+            guard let user = try await database.user(email: owner), user.isActive else { throw ValidationError("No active user \(owner).") }
+            options.defaultOwnerId = user.id
+        }
+        guard FileManager.default.isReadableFile(atPath: file) else { throw ValidationError("Cannot read \(file).") }
+        let preview = try await LeadImporter.preview(path: file, database: database, actor: actor, options: options, maxIssues: .max)
+        if let fileError = preview.fileError { throw ValidationError(fileError) }
+        if !preview.unknownColumns.isEmpty { printError("Ignoring columns: \(preview.unknownColumns.joined(separator: ", "))") }
+        printError("\(preview.rows) rows: \(preview.toCreate) new, \(preview.matching) matching by email, \(preview.invalid) invalid")
+        for issue in preview.issues { print("line \(issue.line): \(issue.reason)") }
+        let result = try await LeadImporter.run(
+            path: file, database: database, actor: actor, options: options, fileLabel: (file as NSString).lastPathComponent,
+            progress: { count in FileHandle.standardError.write(Data("\rimported \(count) rows…".utf8)) })
+        printError("")
+        print("created \(result.created), updated \(result.updated), skipped \(result.skipped), invalid \(result.invalid)")
     }
 }
 

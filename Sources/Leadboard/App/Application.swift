@@ -59,6 +59,9 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     ActivityController(services: services).addRoutes(to: signedIn)
     MoveController(services: services).addRoutes(to: signedIn)
     BoardController(services: services).addRoutes(to: signedIn)
+    ReportsController(services: services).addRoutes(to: signedIn)
+    ExportController(services: services).addRoutes(to: signedIn)
+    ImportController(services: services).addRoutes(to: signedIn)
 
     let admin = router.group("/admin").add(middleware: RequireLogin()).add(middleware: RequireRole(roles: [.admin]))
     UsersController(services: services).addRoutes(to: admin)

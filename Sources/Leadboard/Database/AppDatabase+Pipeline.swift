@@ -118,11 +118,10 @@ extension Database {
         }
     }
 
-    /// The one move operation every path uses (lead page, board, edit form, import). Checks the
-    /// rules, then in the caller's transaction: closes the current stay, opens the new one with its
-    /// tasks, marks tasks left open as skipped, records the activity and bumps the version.
-    func moveLead(_ lead: Lead, request: MoveRequest, actor: User, at now: Date) throws -> MoveResult {
-        let config = try pipelineConfig()
+    /// The rules of a move, checked without writing: the target must be active and allowed next, the
+    /// current stage not final, a lost stage needs a reason, and required open tasks of the current
+    /// stage block the move unless a manager or admin overrides with a comment (never for lost).
+    func checkMove(_ lead: Lead, request: MoveRequest, actor: User, config: PipelineConfig) throws -> (from: Stage, to: Stage, overridden: Bool) {
         guard let from = config.stage(lead.stageId) else { throw MoveRefusal.unknownStage }
         guard let to = config.stage(request.toStageId), to.isActive else { throw MoveRefusal.unknownStage }
         if from.id == to.id { throw MoveRefusal.sameStage(stage: from.name) }
@@ -131,24 +130,31 @@ extension Database {
         if !allowed.isEmpty && !allowed.contains(to.uid) {
             throw MoveRefusal.notAllowed(from: from.name, to: to.name, allowed: config.allowedTargets(from: from.uid).map(\.name))
         }
+        if to.category == .lost && request.lostReason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw MoveRefusal.lostReasonRequired(stage: to.name)
+        }
+        guard to.category != .lost else { return (from, to, false) }
+        let openRequired = try String.fetchAll(
+            self,
+            sql: "SELECT name FROM leadTask WHERE leadId = ? AND stageId = ? AND status = 'open' AND isRequired = 1 ORDER BY position, id",
+            arguments: [lead.id, from.id])
+        guard !openRequired.isEmpty else { return (from, to, false) }
+        let mayOverride = actor.role.seesAllLeads
+        guard request.override && mayOverride else {
+            throw MoveRefusal.openTasks(stage: from.name, tasks: openRequired, canOverride: mayOverride)
+        }
+        guard !request.comment.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw MoveRefusal.overrideNeedsComment }
+        return (from, to, true)
+    }
+
+    /// The one move operation every path uses (lead page, board, edit form, import). Checks the
+    /// rules, then in the caller's transaction: closes the current stay, opens the new one with its
+    /// tasks, marks tasks left open as skipped, records the activity and bumps the version.
+    func moveLead(_ lead: Lead, request: MoveRequest, actor: User, at now: Date, config: PipelineConfig? = nil) throws -> MoveResult {
+        let config = try config ?? pipelineConfig()
+        let (from, to, overridden) = try checkMove(lead, request: request, actor: actor, config: config)
         let lostReason = request.lostReason.trimmingCharacters(in: .whitespacesAndNewlines)
         let comment = request.comment.trimmingCharacters(in: .whitespacesAndNewlines)
-        if to.category == .lost && lostReason.isEmpty { throw MoveRefusal.lostReasonRequired(stage: to.name) }
-        var overridden = false
-        if to.category != .lost {
-            let openRequired = try String.fetchAll(
-                self,
-                sql: "SELECT name FROM leadTask WHERE leadId = ? AND stageId = ? AND status = 'open' AND isRequired = 1 ORDER BY position, id",
-                arguments: [lead.id, from.id])
-            if !openRequired.isEmpty {
-                let mayOverride = actor.role.seesAllLeads
-                guard request.override && mayOverride else {
-                    throw MoveRefusal.openTasks(stage: from.name, tasks: openRequired, canOverride: mayOverride)
-                }
-                guard !comment.isEmpty else { throw MoveRefusal.overrideNeedsComment }
-                overridden = true
-            }
-        }
         try execute(
             sql: "UPDATE stageHistory SET exitedAt = ?, exitedById = ? WHERE leadId = ? AND exitedAt IS NULL",
             arguments: [now, actor.id, lead.id])

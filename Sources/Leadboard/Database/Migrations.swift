@@ -212,6 +212,22 @@ enum Migrations {
             // Leads that exist already get their current stage as open history.
             try db.execute(sql: "INSERT INTO stageHistory (leadId, stageId, enteredAt, enteredById) SELECT id, stageId, stageEnteredAt, createdById FROM lead")
         }
+        migrator.registerMigration("v4-imports") { db in
+            try db.create(table: "importJob") { t in
+                t.primaryKey("token", .text)
+                t.column("userId", .integer).notNull().references("user", onDelete: .cascade)
+                t.column("fileName", .text).notNull()
+                t.column("storedName", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.column("status", .text).notNull().defaults(to: "pending").check { ["pending", "done"].contains($0) }
+                t.column("updateExisting", .boolean).notNull().defaults(to: false)
+                t.column("created", .integer).notNull().defaults(to: 0)
+                t.column("updated", .integer).notNull().defaults(to: 0)
+                t.column("skipped", .integer).notNull().defaults(to: 0)
+                t.column("invalid", .integer).notNull().defaults(to: 0)
+                t.column("finishedAt", .datetime)
+            }
+        }
         return migrator
     }
 }

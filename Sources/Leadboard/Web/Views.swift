@@ -29,7 +29,7 @@ public struct Views: Sendable {
     /// Templates the app cannot run without; start-up fails when one is missing or does not parse.
     static let required = [
         "layout", "error", "login", "dashboard", "account", "admin/users/index", "admin/users/form",
-        "leads/index", "leads/show", "leads/form", "leads/move", "activity/index", "board/index", "admin/pipeline",
+        "leads/index", "leads/show", "leads/form", "leads/move", "activity/index", "board/index", "admin/pipeline", "reports/index", "leads/import", "leads/import-preview", "partials/bar-chart", "partials/column-chart",
     ]
 
     public init(directory: String) async throws {
@@ -134,7 +134,7 @@ struct Layout: MustacheParent, Sendable {
 enum Navigation {
     static func items(for user: User?, path: String) -> [NavItem] {
         guard let user else { return [] }
-        var entries: [(String, String)] = [("Dashboard", "/"), ("Leads", "/leads"), ("Board", "/board"), ("Activity", "/activity")]
+        var entries: [(String, String)] = [("Dashboard", "/"), ("Leads", "/leads"), ("Board", "/board"), ("Reports", "/reports"), ("Activity", "/activity")]
         entries.append(("Account", "/account"))
         if user.role == .admin {
             entries.append(("Users", "/admin/users"))

@@ -105,6 +105,7 @@ struct LeadsIndexPage: Page {
         case "myLeadsActive": filter.owner == .me
         case "canSeeDeleted": viewer.role == .admin
         case "csvHref": URLQuery.build("/leads.csv", filter.queryItems())
+        case "canImport": LeadPolicy.canImport(viewer)
         default: nil
         }
     }

@@ -1,0 +1,308 @@
+import Foundation
+import GRDB
+
+/// How an import treats rows whose email matches a live lead.
+public struct ImportOptions: Sendable {
+    public var updateExisting: Bool
+    /// Owner for rows without `owner_email` (default: none).
+    public var defaultOwnerId: Int64?
+    public init(updateExisting: Bool = false, defaultOwnerId: Int64? = nil) {
+        self.updateExisting = updateExisting
+        self.defaultOwnerId = defaultOwnerId
+    }
+}
+
+public struct ImportIssue: Sendable {
+    public var line: Int
+    public var reason: String
+}
+
+/// What a file would do, computed without writing.
+public struct ImportPreview: Sendable {
+    public var unknownColumns: [String] = []
+    /// Set when the file cannot be imported at all (no header, no `name` column).
+    public var fileError: String?
+    public var rows = 0
+    public var toCreate = 0
+    public var matching = 0
+    public var invalid = 0
+    /// The first invalid rows (all of them are in the errors CSV).
+    public var issues: [ImportIssue] = []
+    public static let issuesShown = 200
+}
+
+public struct ImportResult: Sendable, Equatable {
+    public var created = 0
+    public var updated = 0
+    public var skipped = 0
+    public var invalid = 0
+}
+
+/// A row that could not be imported at confirmation, which aborts the whole import.
+public struct ImportAborted: Error, Sendable {
+    public var line: Int
+    public var reason: String
+}
+
+/// CSV import in two passes over the stored file: a read-only validation (the preview and the
+/// invalid-rows CSV), and the import itself in one write transaction — all valid rows land, or none.
+/// Rows stream from disk, so memory stays bounded whatever the file size.
+public enum LeadImporter {
+    enum Outcome {
+        case create(LeadInput)
+        case match(leadId: Int64, input: LeadInput)
+        case invalid(String)
+    }
+
+    /// Column name → index, from the header record.
+    struct Header {
+        var index: [String: Int] = [:]
+        var count = 0
+        var unknown: [String] = []
+
+        init(_ record: CSVRecordReader.Record) throws {
+            count = record.fields.count
+            for (i, raw) in record.fields.enumerated() {
+                guard let name = String(validating: raw, as: UTF8.self)?.trimmingCharacters(in: .whitespaces).lowercased() else {
+                    throw ImportAborted(line: record.line, reason: "The header row is not valid UTF-8.")
+                }
+                if LeadCSV.columns.contains(name) {
+                    if index[name] == nil { index[name] = i }
+                } else if !name.isEmpty {
+                    unknown.append(name)
+                }
+            }
+            if index["name"] == nil { throw ImportAborted(line: record.line, reason: "The header row has no name column.") }
+        }
+    }
+
+    /// Lookups shared by every row (names are matched case-insensitively).
+    struct Lookups {
+        var reference: LeadReferenceData
+        var stagesByName: [String: Stage]
+        var sourcesByName: [String: Source]
+        var usersByEmail: [String: User]
+        var defaultStage: Stage?
+
+        init(_ db: Database) throws {
+            reference = LeadReferenceData(
+                stages: try Stage.order(Column("position")).fetchAll(db), sources: try Source.fetchAll(db),
+                users: try User.filter(Column("isActive") == true).fetchAll(db))
+            stagesByName = Dictionary(reference.stages.filter(\.isActive).map { ($0.name.lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
+            sourcesByName = Dictionary(reference.sources.map { ($0.name.lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
+            usersByEmail = Dictionary(reference.users.map { ($0.email.lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
+            defaultStage = reference.stages.first { $0.isActive && $0.category == .open }
+        }
+    }
+
+    /// Validates one record into an outcome. `existing` finds a live lead by email.
+    static func evaluate(
+        _ record: CSVRecordReader.Record, header: Header, lookups: Lookups, actor: User, options: ImportOptions, existing: (String) throws -> Int64?
+    ) throws -> Outcome {
+        guard record.fields.count == header.count else {
+            return .invalid("Wrong number of columns: expected \(header.count), found \(record.fields.count).")
+        }
+        var values: [String: String] = [:]
+        for (name, i) in header.index {
+            guard let text = String(validating: record.fields[i], as: UTF8.self) else { return .invalid("Column \(name) is not valid UTF-8.") }
+            values[name] = CSVText.unneutralise(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        var problems: [String] = []
+        var form = LeadForm()
+        form.name = values["name"] ?? ""
+        form.email = values["email"] ?? ""
+        form.phone = values["phone"] ?? ""
+        form.company = values["company"] ?? ""
+        form.value = values["value"] ?? ""
+        form.expectedCloseDate = values["expected_close_date"] ?? ""
+        if let source = values["source"], !source.isEmpty {
+            if let found = lookups.sourcesByName[source.lowercased()] { form.source = String(found.uid) } else { problems.append("Unknown source “\(source)”.") }
+        }
+        let stageName = values["stage"] ?? ""
+        if stageName.isEmpty {
+            form.stageId = lookups.defaultStage.map { String($0.uid) } ?? ""
+        } else if let found = lookups.stagesByName[stageName.lowercased()] {
+            form.stageId = String(found.uid)
+        } else {
+            problems.append("Unknown stage “\(stageName)”.")
+        }
+        let ownerEmail = values["owner_email"] ?? ""
+        if ownerEmail.isEmpty {
+            form.ownerId = options.defaultOwnerId.map(String.init) ?? ""
+        } else if let found = lookups.usersByEmail[ownerEmail.lowercased()] {
+            form.ownerId = String(found.uid)
+        } else {
+            problems.append("Unknown owner “\(ownerEmail)”.")
+        }
+        if !problems.isEmpty { return .invalid(problems.joined(separator: " ")) }
+        let (input, errors) = form.validate(reference: lookups.reference, actor: actor, ownerFallback: nil)
+        guard let input else {
+            let labels = ["name": "name", "email": "email", "phone": "phone", "company": "company", "value": "value",
+                          "expected_close_date": "expected_close_date", "stage_id": "stage", "owner_id": "owner_email", "source": "source"]
+            return .invalid(errors.sorted { $0.key < $1.key }.map { "\(labels[$0.key] ?? $0.key): \($0.value)" }.joined(separator: " "))
+        }
+        if !input.email.isEmpty, let leadId = try existing(input.email) { return .match(leadId: leadId, input: input) }
+        return .create(input)
+    }
+
+    static func existingLookup(_ db: Database) throws -> (String) throws -> Int64? {
+        let statement = try db.makeStatement(sql: "SELECT id FROM lead WHERE email = ? COLLATE NOCASE AND deletedAt IS NULL ORDER BY id LIMIT 1")
+        return { email in try Int64.fetchOne(statement, arguments: [email]) }
+    }
+
+    /// Checks that an update's stage change would pass the pipeline rules.
+    static func checkUpdate(_ db: Database, leadId: Int64, input: LeadInput, actor: User, config: PipelineConfig) throws -> String? {
+        guard let lead = try Lead.fetchOne(db, key: leadId), lead.stageId != input.stageId else { return nil }
+        do {
+            _ = try db.checkMove(lead, request: MoveRequest(toStageId: input.stageId), actor: actor, config: config)
+            return nil
+        } catch let refusal as MoveRefusal {
+            return "Stage change refused: \(refusal.message)"
+        }
+    }
+
+    /// Reads the file without writing: counts and the first invalid rows.
+    public static func preview(
+        path: String, database: AppDatabase, actor: User, options: ImportOptions, maxIssues: Int = ImportPreview.issuesShown
+    ) async throws -> ImportPreview {
+        try await database.pool.read { db in
+            var preview = ImportPreview()
+            let reader = try CSVRecordReader(path: path)
+            guard let headerRecord = reader.next() else {
+                preview.fileError = "The file is empty."
+                return preview
+            }
+            let header: Header
+            do { header = try Header(headerRecord) } catch let error as ImportAborted {
+                preview.fileError = error.reason
+                return preview
+            }
+            preview.unknownColumns = header.unknown
+            let lookups = try Lookups(db)
+            let config = try db.pipelineConfig()
+            let existing = try existingLookup(db)
+            var seenNewEmails = Set<String>()
+            while let record = reader.next() {
+                preview.rows += 1
+                var outcome = try evaluate(record, header: header, lookups: lookups, actor: actor, options: options, existing: existing)
+                if case .create(let input) = outcome, !input.email.isEmpty {
+                    // A second row with the same new email will match the lead the first one creates.
+                    if !seenNewEmails.insert(input.email.lowercased()).inserted { outcome = .match(leadId: 0, input: input) }
+                }
+                if case .match(let leadId, let input) = outcome, options.updateExisting, leadId > 0,
+                    let problem = try checkUpdate(db, leadId: leadId, input: input, actor: actor, config: config)
+                {
+                    outcome = .invalid(problem)
+                }
+                switch outcome {
+                case .create: preview.toCreate += 1
+                case .match: preview.matching += 1
+                case .invalid(let reason):
+                    preview.invalid += 1
+                    if preview.issues.count < maxIssues { preview.issues.append(ImportIssue(line: record.line, reason: reason)) }
+                }
+            }
+            return preview
+        }
+    }
+
+    /// Streams the invalid rows as CSV: the header, then each invalid row as it was, plus `error`.
+    public static func invalidRows(path: String, database: AppDatabase, actor: User, options: ImportOptions) async throws -> String {
+        try await database.pool.read { db in
+            let reader = try CSVRecordReader(path: path)
+            guard let headerRecord = reader.next() else { return "" }
+            let headerNames = headerRecord.fields.map { String(decoding: $0, as: UTF8.self) }
+            var rows: [[String]] = [headerNames + ["line", "error"]]
+            guard let header = try? Header(headerRecord) else { return try CSVText.encode(rows, numericColumns: []) }
+            let lookups = try Lookups(db)
+            let config = try db.pipelineConfig()
+            let existing = try existingLookup(db)
+            while let record = reader.next() {
+                var outcome = try evaluate(record, header: header, lookups: lookups, actor: actor, options: options, existing: existing)
+                if case .match(let leadId, let input) = outcome, options.updateExisting,
+                    let problem = try checkUpdate(db, leadId: leadId, input: input, actor: actor, config: config)
+                {
+                    outcome = .invalid(problem)
+                }
+                if case .invalid(let reason) = outcome {
+                    rows.append(record.fields.map { String(decoding: $0, as: UTF8.self) } + [String(record.line), reason])
+                }
+            }
+            return try CSVText.encode(rows, numericColumns: [])
+        }
+    }
+
+    /// Imports every valid row in one transaction, with one `imported` activity per lead. Invalid
+    /// rows are skipped (they were shown in the preview); a row that fails at this point (for
+    /// example a stage change the pipeline now refuses) aborts the whole import.
+    public static func run(
+        path: String, database: AppDatabase, actor: User, options: ImportOptions, fileLabel: String, jobToken: String? = nil,
+        progress: (@Sendable (Int) -> Void)? = nil
+    ) async throws -> ImportResult {
+        let now = database.now
+        return try await database.pool.write { db in
+            var result = ImportResult()
+            if let jobToken {
+                // Confirming twice must not import twice: the job is claimed inside the same transaction.
+                try db.execute(sql: "UPDATE importJob SET status = 'done', finishedAt = ? WHERE token = ? AND status = 'pending'", arguments: [now, jobToken])
+                guard db.changesCount == 1 else { throw ImportAborted(line: 0, reason: "This import has already been confirmed.") }
+            }
+            let reader = try CSVRecordReader(path: path)
+            guard let headerRecord = reader.next() else { return result }
+            let header = try Header(headerRecord)
+            let lookups = try Lookups(db)
+            let config = try db.pipelineConfig()
+            let existing = try existingLookup(db)
+            let detail = ActivityDetail(text: fileLabel)
+            var processed = 0
+            while let record = reader.next() {
+                processed += 1
+                if processed % 10_000 == 0 { progress?(processed) }
+                switch try evaluate(record, header: header, lookups: lookups, actor: actor, options: options, existing: existing) {
+                case .invalid:
+                    result.invalid += 1
+                case .create(let input):
+                    var lead = Lead(
+                        id: nil, reference: try db.nextLeadReference(at: now), name: input.name, email: input.email, phone: input.phone,
+                        company: input.company, sourceId: input.sourceId, valueCents: input.valueCents, expectedCloseDate: input.expectedCloseDate,
+                        stageId: input.stageId, ownerId: input.ownerId, createdById: actor.id, createdAt: now, updatedAt: now, stageEnteredAt: now,
+                        version: 1, deletedAt: nil)
+                    try lead.insert(db)
+                    try db.recordActivity(leadId: lead.uid, actorId: actor.id, kind: .imported, detail: detail, at: now)
+                    try db.enterStage(leadId: lead.uid, stageId: lead.stageId, actorId: actor.id, at: now, templates: config.templates[lead.stageId] ?? [])
+                    result.created += 1
+                case .match(let leadId, let input):
+                    guard options.updateExisting, var lead = try Lead.fetchOne(db, key: leadId) else {
+                        result.skipped += 1
+                        continue
+                    }
+                    lead.name = input.name
+                    lead.phone = input.phone
+                    lead.company = input.company
+                    lead.sourceId = input.sourceId
+                    lead.valueCents = input.valueCents
+                    lead.expectedCloseDate = input.expectedCloseDate
+                    if input.ownerId != nil || header.index["owner_email"] != nil { lead.ownerId = input.ownerId }
+                    lead.updatedAt = now
+                    lead.version += 1
+                    try lead.update(db)
+                    if input.stageId != lead.stageId {
+                        do {
+                            _ = try db.moveLead(lead, request: MoveRequest(toStageId: input.stageId, comment: "Imported from \(fileLabel)"), actor: actor, at: now, config: config)
+                        } catch let refusal as MoveRefusal {
+                            throw ImportAborted(line: record.line, reason: "Stage change refused: \(refusal.message)")
+                        }
+                    }
+                    try db.recordActivity(leadId: leadId, actorId: actor.id, kind: .imported, detail: detail, at: now)
+                    result.updated += 1
+                }
+            }
+            if let jobToken {
+                try db.execute(
+                    sql: "UPDATE importJob SET updateExisting = ?, created = ?, updated = ?, skipped = ?, invalid = ? WHERE token = ?",
+                    arguments: [options.updateExisting, result.created, result.updated, result.skipped, result.invalid, jobToken])
+            }
+            return result
+        }
+    }
+}
