@@ -44,6 +44,39 @@ public struct LeadListRow: Decodable, FetchableRecord, Sendable {
     public var deletedAt: Date?
 }
 
+extension LeadListRow {
+    /// The SELECT … FROM … JOIN part of every query returning `LeadListRow`s; append WHERE/ORDER/LIMIT.
+    static let selectSQL = """
+        SELECT lead.id, lead.reference, lead.name, lead.company, lead.email, lead.valueCents, lead.updatedAt,
+               lead.createdAt, lead.stageId, stage.name AS stageName, stage.color AS stageColor, lead.ownerId,
+               owner.name AS ownerName, lead.deletedAt
+        FROM lead
+        JOIN stage ON stage.id = lead.stageId
+        LEFT JOIN user AS owner ON owner.id = lead.ownerId
+        """
+}
+
+extension ActivityRow {
+    /// Recent activity on live leads the viewer may see, newest first.
+    static func feedSQL(viewer: User, limit: Int, offset: Int) -> (String, StatementArguments) {
+        var sql = """
+            SELECT activity.id, activity.leadId, activity.kind, activity.detail, activity.createdAt, user.name AS actorName,
+                   lead.reference AS leadReference, lead.name AS leadName
+            FROM activity
+            JOIN lead ON lead.id = activity.leadId
+            LEFT JOIN user ON user.id = activity.actorId
+            WHERE lead.deletedAt IS NULL
+            """
+        var arguments: StatementArguments = []
+        if !viewer.role.seesAllLeads {
+            sql += " AND lead.ownerId = ?"
+            arguments += [viewer.id]
+        }
+        sql += " ORDER BY activity.id DESC LIMIT \(limit) OFFSET \(offset)"
+        return (sql, arguments)
+    }
+}
+
 public struct LeadListResult: Sendable {
     public var rows: [LeadListRow]
     public var total: Int
@@ -187,18 +220,8 @@ extension AppDatabase {
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM lead \(whereSQL)", arguments: arguments) ?? 0
             let offset = (query.filter.page - 1) * LeadFilter.pageSize
             let rows = try LeadListRow.fetchAll(
-                db,
-                sql: """
-                    SELECT lead.id, lead.reference, lead.name, lead.company, lead.email, lead.valueCents, lead.updatedAt,
-                           lead.createdAt, lead.stageId, stage.name AS stageName, stage.color AS stageColor, lead.ownerId,
-                           owner.name AS ownerName, lead.deletedAt
-                    FROM lead
-                    JOIN stage ON stage.id = lead.stageId
-                    LEFT JOIN user AS owner ON owner.id = lead.ownerId
-                    \(whereSQL)
-                    \(query.orderClause)
-                    LIMIT \(LeadFilter.pageSize) OFFSET \(offset)
-                    """, arguments: arguments)
+                db, sql: "\(LeadListRow.selectSQL) \(whereSQL) \(query.orderClause) LIMIT \(LeadFilter.pageSize) OFFSET \(offset)",
+                arguments: arguments)
             return LeadListResult(rows: rows, total: total, searchSyntaxError: false)
         }
     }
@@ -248,15 +271,7 @@ extension AppDatabase {
         let now = self.now
         return try await pool.write { db in
             try db.checkReferences(input)
-            var lead = Lead(
-                id: nil, reference: try db.nextLeadReference(at: now), name: input.name, email: input.email, phone: input.phone,
-                company: input.company, sourceId: input.sourceId, valueCents: input.valueCents,
-                expectedCloseDate: input.expectedCloseDate, stageId: input.stageId, ownerId: input.ownerId,
-                createdById: actor.id, createdAt: now, updatedAt: now, stageEnteredAt: now, version: 1, deletedAt: nil)
-            try lead.insert(db)
-            try db.recordActivity(leadId: lead.uid, actorId: actor.id, kind: .created, detail: ActivityDetail(text: lead.reference), at: now)
-            try db.enterStage(leadId: lead.uid, stageId: lead.stageId, actorId: actor.id, at: now)
-            return lead
+            return try db.insertLead(input, actor: actor, at: now, kind: .created, detail: nil)
         }
     }
 
@@ -359,27 +374,26 @@ extension AppDatabase {
 
     /// The latest activity on leads the viewer may see, newest first (one extra row tells if more exist).
     public func activityFeed(viewer: User, page: Int, pageSize: Int = 50) async throws -> [ActivityRow] {
-        try await pool.read { db in
-            var sql = """
-                SELECT activity.id, activity.leadId, activity.kind, activity.detail, activity.createdAt, user.name AS actorName,
-                       lead.reference AS leadReference, lead.name AS leadName
-                FROM activity
-                JOIN lead ON lead.id = activity.leadId
-                LEFT JOIN user ON user.id = activity.actorId
-                WHERE lead.deletedAt IS NULL
-                """
-            var arguments: StatementArguments = []
-            if !viewer.role.seesAllLeads {
-                sql += " AND lead.ownerId = ?"
-                arguments += [viewer.id]
-            }
-            sql += " ORDER BY activity.id DESC LIMIT \(pageSize + 1) OFFSET \(max(0, page - 1) * pageSize)"
-            return try ActivityRow.fetchAll(db, sql: sql, arguments: arguments)
-        }
+        let (sql, arguments) = ActivityRow.feedSQL(viewer: viewer, limit: pageSize + 1, offset: max(0, page - 1) * pageSize)
+        return try await pool.read { db in try ActivityRow.fetchAll(db, sql: sql, arguments: arguments) }
     }
 }
 
 extension Database {
+    /// Inserts a new lead with a fresh reference, its activity row (`created` or `imported`; the
+    /// detail defaults to the reference) and its first stage stay with tasks.
+    func insertLead(_ input: LeadInput, actor: User, at now: Date, kind: ActivityKind, detail: ActivityDetail?, templates: [TaskTemplate]? = nil) throws -> Lead {
+        var lead = Lead(
+            id: nil, reference: try nextLeadReference(at: now), name: input.name, email: input.email, phone: input.phone,
+            company: input.company, sourceId: input.sourceId, valueCents: input.valueCents, expectedCloseDate: input.expectedCloseDate,
+            stageId: input.stageId, ownerId: input.ownerId, createdById: actor.id, createdAt: now, updatedAt: now, stageEnteredAt: now,
+            version: 1, deletedAt: nil)
+        try lead.insert(self)
+        try recordActivity(leadId: lead.uid, actorId: actor.id, kind: kind, detail: detail ?? ActivityDetail(text: lead.reference), at: now)
+        try enterStage(leadId: lead.uid, stageId: lead.stageId, actorId: actor.id, at: now, templates: templates)
+        return lead
+    }
+
     func recordAssignment(leadId: Int64, from: Int64?, to: Int64?, actor: User, at now: Date) throws {
         let names = try User.filter(keys: [from, to].compactMap { $0 }).fetchAll(self)
         func name(_ id: Int64?) -> String { names.first { $0.id == id }?.name ?? "Unassigned" }

@@ -123,13 +123,7 @@ extension AppDatabase {
                 if row["category"] == "won" { won = row["n"] } else { lost = row["n"] }
             }
             let recent = try LeadListRow.fetchAll(
-                db,
-                sql: """
-                    SELECT lead.id, lead.reference, lead.name, lead.company, lead.email, lead.valueCents, lead.updatedAt, lead.createdAt,
-                           lead.stageId, stage.name AS stageName, stage.color AS stageColor, lead.ownerId, owner.name AS ownerName, lead.deletedAt
-                    FROM lead JOIN stage ON stage.id = lead.stageId LEFT JOIN user AS owner ON owner.id = lead.ownerId
-                    WHERE \(scope) ORDER BY lead.updatedAt DESC, lead.id DESC LIMIT 10
-                    """, arguments: arguments)
+                db, sql: "\(LeadListRow.selectSQL) WHERE \(scope) ORDER BY lead.updatedAt DESC, lead.id DESC LIMIT 10", arguments: arguments)
             let tasks = try OpenTaskRow.fetchAll(
                 db,
                 sql: """
@@ -138,18 +132,8 @@ extension AppDatabase {
                     WHERE lead.deletedAt IS NULL AND lead.ownerId = ? AND leadTask.status = 'open'
                     ORDER BY leadTask.createdAt, leadTask.id LIMIT 10
                     """, arguments: [viewer.id])
-            var activitySQL = """
-                SELECT activity.id, activity.leadId, activity.kind, activity.detail, activity.createdAt, user.name AS actorName,
-                       lead.reference AS leadReference, lead.name AS leadName
-                FROM activity JOIN lead ON lead.id = activity.leadId LEFT JOIN user ON user.id = activity.actorId
-                WHERE lead.deletedAt IS NULL
-                """
-            var activityArguments: StatementArguments = []
-            if !viewer.role.seesAllLeads {
-                activitySQL += " AND lead.ownerId = ?"
-                activityArguments += [viewer.id]
-            }
-            let activity = try ActivityRow.fetchAll(db, sql: activitySQL + " ORDER BY activity.id DESC LIMIT 10", arguments: activityArguments)
+            let (activitySQL, activityArguments) = ActivityRow.feedSQL(viewer: viewer, limit: 10, offset: 0)
+            let activity = try ActivityRow.fetchAll(db, sql: activitySQL, arguments: activityArguments)
             return DashboardFigures(
                 stages: figures, newThisWeek: weeks["this"], newLastWeek: weeks["last"], weekStart: weekStart, wonLast90: won, lostLast90: lost,
                 recentLeads: recent, openTasks: tasks, activity: activity)

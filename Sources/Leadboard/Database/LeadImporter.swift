@@ -262,14 +262,7 @@ public enum LeadImporter {
                 case .invalid:
                     result.invalid += 1
                 case .create(let input):
-                    var lead = Lead(
-                        id: nil, reference: try db.nextLeadReference(at: now), name: input.name, email: input.email, phone: input.phone,
-                        company: input.company, sourceId: input.sourceId, valueCents: input.valueCents, expectedCloseDate: input.expectedCloseDate,
-                        stageId: input.stageId, ownerId: input.ownerId, createdById: actor.id, createdAt: now, updatedAt: now, stageEnteredAt: now,
-                        version: 1, deletedAt: nil)
-                    try lead.insert(db)
-                    try db.recordActivity(leadId: lead.uid, actorId: actor.id, kind: .imported, detail: detail, at: now)
-                    try db.enterStage(leadId: lead.uid, stageId: lead.stageId, actorId: actor.id, at: now, templates: config.templates[lead.stageId] ?? [])
+                    _ = try db.insertLead(input, actor: actor, at: now, kind: .imported, detail: detail, templates: config.templates[input.stageId] ?? [])
                     result.created += 1
                 case .match(let leadId, let input):
                     guard options.updateExisting, var lead = try Lead.fetchOne(db, key: leadId) else {
