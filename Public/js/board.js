@@ -30,6 +30,8 @@
     sum.textContent = money.format(cents / 100);
     var empty = col.querySelector(".empty-column");
     if (empty) empty.hidden = n > 0;
+    var showAll = col.querySelector(".show-all");
+    if (showAll) showAll.textContent = "Show all " + n.toLocaleString("en-US");
   }
 
   function rebuildTargets(card, targets) {

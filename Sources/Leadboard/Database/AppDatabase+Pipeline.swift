@@ -160,7 +160,8 @@ extension Database {
             arguments: [now, actor.id, lead.id])
         try execute(sql: "UPDATE leadTask SET status = 'skipped' WHERE leadId = ? AND status = 'open'", arguments: [lead.id])
         try enterStage(
-            leadId: lead.uid, stageId: to.uid, actorId: actor.id, at: now, comment: comment, lostReason: lostReason, override: overridden,
+            leadId: lead.uid, stageId: to.uid, actorId: actor.id, at: now, comment: comment, lostReason: to.category == .lost ? lostReason : "",
+            override: overridden,
             templates: config.templates[to.uid] ?? [])
         var moved = lead
         moved.stageId = to.uid
@@ -168,7 +169,7 @@ extension Database {
         moved.updatedAt = now
         moved.version += 1
         try moved.update(self)
-        let fullComment = [lostReason.isEmpty ? nil : "Lost reason: \(lostReason)", comment.isEmpty ? nil : comment]
+        let fullComment = [to.category != .lost || lostReason.isEmpty ? nil : "Lost reason: \(lostReason)", comment.isEmpty ? nil : comment]
             .compactMap { $0 }.joined(separator: " · ")
         try recordActivity(
             leadId: lead.uid, actorId: actor.id, kind: .stageChanged,

@@ -45,7 +45,8 @@ struct BoardColumnView: MustacheParent, Sendable {
         case "stageName": column.stage.name
         case "stageClass": "stage-\(column.stage.uid)"
         case "category": column.stage.category.rawValue
-        case "count": column.count
+        case "count": column.count.formatted()
+        case "rawCount": column.count
         case "sum": Money.display(column.sumCents)
         case "sumCents": column.sumCents
         case "cards": cards
