@@ -6,6 +6,8 @@ database. Each helper waits through Playwright's auto-waiting `expect`, never wi
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import uuid
 
@@ -109,3 +111,22 @@ def stage_history(page: Page) -> list[dict[str, str]]:
             "current": "current" in (row.get_attribute("class") or "").split(),
         })
     return rows
+
+
+# --------------------------------------------------------------------------- list, search and CSV
+
+
+def search_leads(page: Page, q: str) -> Locator:
+    """Search /leads through the filter form; returns the result rows (may be none)."""
+    page.goto("/leads")
+    page.fill("#q", q)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Filter").click()
+    return page.locator("table.leads tbody tr")
+
+
+def read_csv_download(download) -> tuple[str, list[list[str]]]:
+    """(raw text, parsed records) of a Playwright Download holding a UTF-8 CSV file."""
+    with open(download.path(), "rb") as fh:
+        text = fh.read().decode("utf-8")
+    return text, list(csv.reader(io.StringIO(text, newline="")))

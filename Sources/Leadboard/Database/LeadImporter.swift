@@ -233,8 +233,8 @@ public enum LeadImporter {
     }
 
     /// Imports every valid row in one transaction, with one `imported` activity per lead. Invalid
-    /// rows are skipped (they were shown in the preview); a row that fails at this point (for
-    /// example a stage change the pipeline now refuses) aborts the whole import.
+    /// rows (the preview's, including updates whose stage change the pipeline refuses) are left out;
+    /// any failure while writing rolls the whole import back.
     public static func run(
         path: String, database: AppDatabase, actor: User, options: ImportOptions, fileLabel: String, jobToken: String? = nil,
         progress: (@Sendable (Int) -> Void)? = nil
@@ -267,6 +267,11 @@ public enum LeadImporter {
                 case .match(let leadId, let input):
                     guard options.updateExisting, var lead = try Lead.fetchOne(db, key: leadId) else {
                         result.skipped += 1
+                        continue
+                    }
+                    // A stage change the pipeline refuses makes the row invalid, exactly as the preview showed.
+                    if try checkUpdate(db, leadId: leadId, input: input, actor: actor, config: config) != nil {
+                        result.invalid += 1
                         continue
                     }
                     lead.name = input.name
