@@ -259,7 +259,7 @@ extension AppDatabase {
             else { throw TaskError.notFound }
             guard task.status == .open else { throw TaskError.notOpen }
             task.status = .done
-            task.note = String(note.prefix(2000))
+            task.note = String(String.UnicodeScalarView(note.unicodeScalars.prefix(2000)))
             task.completedAt = now
             task.completedById = actor.id
             try task.update(db)

@@ -50,7 +50,8 @@ public struct ImportAborted: Error, Sendable {
 public enum LeadImporter {
     enum Outcome {
         case create(LeadInput)
-        case match(leadId: Int64, input: LeadInput)
+        /// `stageGiven`: the row names a stage (an update without one keeps the lead's stage).
+        case match(leadId: Int64, input: LeadInput, stageGiven: Bool)
         case invalid(String)
     }
 
@@ -141,7 +142,7 @@ public enum LeadImporter {
                           "expected_close_date": "expected_close_date", "stage_id": "stage", "owner_id": "owner_email", "source": "source"]
             return .invalid(errors.sorted { $0.key < $1.key }.map { "\(labels[$0.key] ?? $0.key): \($0.value)" }.joined(separator: " "))
         }
-        if !input.email.isEmpty, let leadId = try existing(input.email) { return .match(leadId: leadId, input: input) }
+        if !input.email.isEmpty, let leadId = try existing(input.email) { return .match(leadId: leadId, input: input, stageGiven: !stageName.isEmpty) }
         return .create(input)
     }
 
@@ -187,9 +188,9 @@ public enum LeadImporter {
                 var outcome = try evaluate(record, header: header, lookups: lookups, actor: actor, options: options, existing: existing)
                 if case .create(let input) = outcome, !input.email.isEmpty {
                     // A second row with the same new email will match the lead the first one creates.
-                    if !seenNewEmails.insert(input.email.lowercased()).inserted { outcome = .match(leadId: 0, input: input) }
+                    if !seenNewEmails.insert(input.email.lowercased()).inserted { outcome = .match(leadId: 0, input: input, stageGiven: false) }
                 }
-                if case .match(let leadId, let input) = outcome, options.updateExisting, leadId > 0,
+                if case .match(let leadId, let input, let stageGiven) = outcome, options.updateExisting, leadId > 0, stageGiven,
                     let problem = try checkUpdate(db, leadId: leadId, input: input, actor: actor, config: config)
                 {
                     outcome = .invalid(problem)
@@ -219,7 +220,7 @@ public enum LeadImporter {
             let existing = try existingLookup(db)
             while let record = reader.next() {
                 var outcome = try evaluate(record, header: header, lookups: lookups, actor: actor, options: options, existing: existing)
-                if case .match(let leadId, let input) = outcome, options.updateExisting,
+                if case .match(let leadId, let input, let stageGiven) = outcome, options.updateExisting, stageGiven,
                     let problem = try checkUpdate(db, leadId: leadId, input: input, actor: actor, config: config)
                 {
                     outcome = .invalid(problem)
@@ -264,27 +265,29 @@ public enum LeadImporter {
                 case .create(let input):
                     _ = try db.insertLead(input, actor: actor, at: now, kind: .imported, detail: detail, templates: config.templates[input.stageId] ?? [])
                     result.created += 1
-                case .match(let leadId, let input):
+                case .match(let leadId, let input, let stageGiven):
                     guard options.updateExisting, var lead = try Lead.fetchOne(db, key: leadId) else {
                         result.skipped += 1
                         continue
                     }
                     // A stage change the pipeline refuses makes the row invalid, exactly as the preview showed.
-                    if try checkUpdate(db, leadId: leadId, input: input, actor: actor, config: config) != nil {
+                    if stageGiven, try checkUpdate(db, leadId: leadId, input: input, actor: actor, config: config) != nil {
                         result.invalid += 1
                         continue
                     }
-                    lead.name = input.name
-                    lead.phone = input.phone
-                    lead.company = input.company
-                    lead.sourceId = input.sourceId
-                    lead.valueCents = input.valueCents
-                    lead.expectedCloseDate = input.expectedCloseDate
-                    if input.ownerId != nil || header.index["owner_email"] != nil { lead.ownerId = input.ownerId }
+                    // Only the columns the file has are changed.
+                    let has = { (column: String) in header.index[column] != nil }
+                    if has("name") { lead.name = input.name }
+                    if has("phone") { lead.phone = input.phone }
+                    if has("company") { lead.company = input.company }
+                    if has("source") { lead.sourceId = input.sourceId }
+                    if has("value") { lead.valueCents = input.valueCents }
+                    if has("expected_close_date") { lead.expectedCloseDate = input.expectedCloseDate }
+                    if has("owner_email") || options.defaultOwnerId != nil { lead.ownerId = input.ownerId }
                     lead.updatedAt = now
                     lead.version += 1
                     try lead.update(db)
-                    if input.stageId != lead.stageId {
+                    if stageGiven && input.stageId != lead.stageId {
                         do {
                             _ = try db.moveLead(lead, request: MoveRequest(toStageId: input.stageId, comment: "Imported from \(fileLabel)"), actor: actor, at: now, config: config)
                         } catch let refusal as MoveRefusal {

@@ -6,18 +6,20 @@ public enum CSVText {
     /// Characters that make a spreadsheet treat a cell as a formula.
     static let dangerousFirst: Set<Character> = ["=", "+", "-", "@", "\t", "\r"]
 
-    /// Prefixes a cell that a spreadsheet would evaluate with `'`.
+    /// Prefixes a cell that a spreadsheet would evaluate with `'`. A cell that already starts with `'`
+    /// gets one too, so that `unneutralise` can tell the two apart and every value round-trips.
     public static func neutralise(_ cell: String) -> String {
-        guard let first = cell.unicodeScalars.first, dangerousFirst.contains(Character(first)) else { return cell }
+        guard let first = cell.unicodeScalars.first, first == "'" || dangerousFirst.contains(Character(first)) else { return cell }
         return "'" + cell
     }
 
     /// Undoes `neutralise` on import, so that an export round-trips.
     public static func unneutralise(_ cell: String) -> String {
-        guard cell.hasPrefix("'"), let second = cell.unicodeScalars.dropFirst().first, dangerousFirst.contains(Character(second)) else {
+        let scalars = cell.unicodeScalars
+        guard scalars.first == "'", let second = scalars.dropFirst().first, second == "'" || dangerousFirst.contains(Character(second)) else {
             return cell
         }
-        return String(cell.dropFirst())
+        return String(String.UnicodeScalarView(scalars.dropFirst()))
     }
 
     /// Encodes rows (CRLF line ends, a final line end included). Cells in `numericColumns` are

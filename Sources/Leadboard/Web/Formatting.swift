@@ -31,7 +31,7 @@ public enum Format {
 public enum Validate {
     public static func email(_ value: String, required: Bool) -> String? {
         if value.isEmpty { return required ? "Enter an email address." : nil }
-        if value.count > 254 { return "Use at most 254 characters." }
+        if value.unicodeScalars.count > 254 { return "Use at most 254 characters." }
         let parts = value.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
             !value.contains(where: { $0.isWhitespace || $0 == "<" || $0 == ">" || $0 == "," || $0 == ";" })
@@ -41,7 +41,8 @@ public enum Validate {
 
     public static func text(_ value: String, label: String, required: Bool, max: Int) -> String? {
         if value.isEmpty { return required ? "\(label) is required." : nil }
-        if value.count > max { return "\(label) must be at most \(max) characters." }
+        // Counted as SQLite's length() counts (code points), so the schema's CHECKs never disagree.
+        if value.unicodeScalars.count > max { return "\(label) must be at most \(max) characters." }
         return nil
     }
 }

@@ -47,7 +47,7 @@ struct LeadForm: Sendable {
         var errors: [String: String] = [:]
         errors["name"] = Validate.text(name, label: "Name", required: true, max: 200)
         errors["email"] = Validate.email(email, required: false)
-        if phone.count > 50 {
+        if phone.unicodeScalars.count > 50 {
             errors["phone"] = "Phone must be at most 50 characters."
         } else if !phone.isEmpty, !phone.allSatisfy({ $0.isNumber || " +-().x/".contains($0) }) {
             errors["phone"] = "Use digits, spaces and + - ( ) only."

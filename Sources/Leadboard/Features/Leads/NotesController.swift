@@ -16,7 +16,7 @@ struct NotesController {
         let id = try LeadsController.leadId(context)
         let body = (context.form["body"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard try await services.database.lead(id: id, viewer: user) != nil else { throw HTTPError(.notFound) }
-        let problem = body.isEmpty ? "Write something first." : body.count > 10_000 ? "Notes can be at most 10,000 characters." : nil
+        let problem = body.isEmpty ? "Write something first." : body.unicodeScalars.count > 10_000 ? "Notes can be at most 10,000 characters." : nil
         if let problem {
             return try await leads.renderShow(request: request, context: context, status: .unprocessableContent, noteBody: body, noteError: problem)
         }

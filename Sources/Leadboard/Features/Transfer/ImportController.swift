@@ -103,6 +103,10 @@ struct ImportController {
             received.discard()
             return services.views.render(ImportUploadPage(error: "Choose a CSV file to upload."), request: request, context: context, status: .unprocessableContent)
         }
+        if file.size > Int64(limit) {
+            received.discard()
+            return services.views.render(ImportUploadPage(error: MultipartUpload.tooLargeMessage(limit)), request: request, context: context, status: .contentTooLarge)
+        }
         let token = Secrets.token()
         let storedName = "import-\(UUID().uuidString.lowercased()).csv"
         do {
