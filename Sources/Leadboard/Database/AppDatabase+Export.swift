@@ -50,16 +50,9 @@ public enum LeadCSV {
     /// `value` is a number the app writes itself: it is not neutralised.
     static let numericColumns: Set<Int> = [8]
 
-    nonisolated(unsafe) static let timestamp: ISO8601DateFormatter = {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        return f
-    }()
-    static let lock = NSLock()
-
     static func fields(_ row: ExportRow) -> [String] {
-        let created = lock.withLock { timestamp.string(from: row.createdAt) }
-        let updated = lock.withLock { timestamp.string(from: row.updatedAt) }
+        let created = Timestamp.iso8601(row.createdAt)
+        let updated = Timestamp.iso8601(row.updatedAt)
         return [
             row.reference, row.name, row.email, row.phone, row.company, row.sourceName ?? "", row.stageName, row.ownerEmail ?? "",
             Money.plain(row.valueCents), row.expectedCloseDate ?? "", created, updated,

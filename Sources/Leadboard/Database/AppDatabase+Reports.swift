@@ -204,21 +204,27 @@ extension AppDatabase {
                 cursor = cursor.addingTimeInterval(7 * 86400)
             }
 
-            var stageTimes: [StageTimeRow] = []
-            let duration = "(julianday(h.exitedAt) - julianday(h.enteredAt)) * 86400.0"
-            let stays = "FROM stageHistory h JOIN lead ON lead.id = h.leadId WHERE \(created) AND h.exitedAt IS NOT NULL AND h.stageId = ?"
-            for stage in stages where stage.isActive {
-                let stageArguments = arguments + [stage.id]
-                let summary = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, AVG(\(duration)) AS average \(stays)", arguments: stageArguments)!
-                let n: Int = summary["n"]
-                var median: Double?
-                if n > 0 {
-                    let middle = try Double.fetchAll(
-                        db, sql: "SELECT \(duration) AS d \(stays) ORDER BY d LIMIT ? OFFSET ?",
-                        arguments: stageArguments + [n % 2 == 0 ? 2 : 1, (n - 1) / 2])
-                    median = middle.isEmpty ? nil : middle.reduce(0, +) / Double(middle.count)
-                }
-                stageTimes.append(StageTimeRow(stage: stage, stays: n, averageSeconds: summary["average"], medianSeconds: median))
+            // Average and median of finished stays per stage, in one pass (window functions).
+            var times: [Int64: (Int, Double?, Double?)] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    WITH stays AS (
+                      SELECT h.stageId AS stageId, (julianday(h.exitedAt) - julianday(h.enteredAt)) * 86400.0 AS d
+                      FROM lead JOIN stageHistory h ON h.leadId = lead.id
+                      WHERE \(created) AND h.exitedAt IS NOT NULL),
+                    ranked AS (
+                      SELECT stageId, d, ROW_NUMBER() OVER (PARTITION BY stageId ORDER BY d) AS rn,
+                             COUNT(*) OVER (PARTITION BY stageId) AS n, AVG(d) OVER (PARTITION BY stageId) AS average
+                      FROM stays)
+                    SELECT stageId, n, average, AVG(d) AS median FROM ranked
+                    WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY stageId
+                    """, arguments: arguments)
+            {
+                times[row["stageId"]] = (row["n"], row["average"], row["median"])
+            }
+            let stageTimes = stages.filter(\.isActive).map { stage in
+                StageTimeRow(stage: stage, stays: times[stage.uid]?.0 ?? 0, averageSeconds: times[stage.uid]?.1, medianSeconds: times[stage.uid]?.2)
             }
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM lead WHERE \(created)", arguments: arguments) ?? 0
             return Reports(funnel: funnel, sources: sources, owners: owners, weeks: weeks, stageTimes: stageTimes, totalCreated: total)

@@ -228,6 +228,14 @@ enum Migrations {
                 t.column("finishedAt", .datetime)
             }
         }
+        migrator.registerMigration("v5-report-indexes") { db in
+            // Measured on a million leads: the dashboard's conversion figure and the reports scanned
+            // the lead table; these make them index range scans that read only the index.
+            try db.execute(sql: "CREATE INDEX lead_stage_entered ON lead(stageId, stageEnteredAt) WHERE deletedAt IS NULL")
+            try db.execute(sql: "CREATE INDEX lead_owner_stage_entered ON lead(ownerId, stageId, stageEnteredAt) WHERE deletedAt IS NULL")
+            try db.execute(sql: "CREATE INDEX lead_created_cover ON lead(createdAt, stageId, sourceId, ownerId, valueCents) WHERE deletedAt IS NULL")
+            try db.execute(sql: "CREATE INDEX stageHistory_lead_cover ON stageHistory(leadId, stageId, enteredAt, exitedAt)")
+        }
         return migrator
     }
 }

