@@ -124,12 +124,22 @@ extension AppDatabase {
             }
             let recent = try LeadListRow.fetchAll(
                 db, sql: "\(LeadListRow.selectSQL) WHERE \(scope) ORDER BY lead.updatedAt DESC, lead.id DESC LIMIT 10", arguments: arguments)
+            // Someone who owns few leads: start from their leads. Someone who owns many: walk the open
+            // tasks oldest first and stop at ten of theirs. (CROSS JOIN fixes SQLite's join order.)
+            let owned = try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM (SELECT 1 FROM lead WHERE ownerId = ? AND deletedAt IS NULL LIMIT 5001)", arguments: [viewer.id]) ?? 0
+            let columns = "leadTask.id, leadTask.leadId, lead.name AS leadName, leadTask.name, leadTask.isRequired, leadTask.createdAt"
             let tasks = try OpenTaskRow.fetchAll(
                 db,
-                sql: """
-                    SELECT leadTask.id, leadTask.leadId, lead.name AS leadName, leadTask.name, leadTask.isRequired, leadTask.createdAt
-                    FROM leadTask JOIN lead ON lead.id = leadTask.leadId
-                    WHERE lead.deletedAt IS NULL AND lead.ownerId = ? AND leadTask.status = 'open'
+                sql: owned <= 5000
+                    ? """
+                    SELECT \(columns) FROM lead CROSS JOIN leadTask ON leadTask.leadId = lead.id
+                    WHERE lead.ownerId = ? AND lead.deletedAt IS NULL AND leadTask.status = 'open'
+                    ORDER BY leadTask.createdAt, leadTask.id LIMIT 10
+                    """
+                    : """
+                    SELECT \(columns) FROM leadTask CROSS JOIN lead ON lead.id = leadTask.leadId
+                    WHERE leadTask.status = 'open' AND lead.ownerId = ? AND lead.deletedAt IS NULL
                     ORDER BY leadTask.createdAt, leadTask.id LIMIT 10
                     """, arguments: [viewer.id])
             let (activitySQL, activityArguments) = ActivityRow.feedSQL(viewer: viewer, limit: 10, offset: 0)
@@ -141,93 +151,111 @@ extension AppDatabase {
     }
 
     /// The reports over leads created in `range`, for what the viewer may see (optionally one owner).
+    /// Three read transactions run concurrently (the pool has several readers, the machine two cores).
     public func reports(viewer: User, range: ReportRange, ownerId: Int64?) async throws -> Reports {
-        try await pool.read { db in
-            let (scope, scopeArguments) = LeadScope(viewer: viewer, ownerId: ownerId).sql
-            let created = "\(scope) AND lead.createdAt >= ? AND lead.createdAt < ?"
-            let arguments = scopeArguments + [range.fromDate, range.endDate]
-            let stages = try Stage.order(Column("position"), Column("id")).fetchAll(db)
+        let (scope, scopeArguments) = LeadScope(viewer: viewer, ownerId: ownerId).sql
+        let created = "\(scope) AND lead.createdAt >= ? AND lead.createdAt < ?"
+        let arguments = scopeArguments + [range.fromDate, range.endDate]
+        async let funnel = pool.read { db in try Self.funnel(db, created: created, arguments: arguments) }
+        async let stageTimes = pool.read { db in try Self.stageTimes(db, created: created, arguments: arguments) }
+        async let breakdowns = pool.read { db in try Self.breakdowns(db, created: created, arguments: arguments, range: range, viewer: viewer) }
+        let (sources, owners, weeks, total) = try await breakdowns
+        return Reports(funnel: try await funnel, sources: sources, owners: owners, weeks: weeks, stageTimes: try await stageTimes, totalCreated: total)
+    }
 
-            var reached: [Int64: Int] = [:]
-            for row in try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT h.stageId, COUNT(DISTINCT h.leadId) AS n FROM stageHistory h JOIN lead ON lead.id = h.leadId
-                    WHERE \(created) GROUP BY h.stageId
-                    """, arguments: arguments)
-            {
-                reached[row["stageId"]] = row["n"]
-            }
-            let funnel = stages.filter { $0.isActive || reached[$0.uid] != nil }.map { FunnelRow(stage: $0, reached: reached[$0.uid] ?? 0) }
-
-            let sourceNames = Dictionary(uniqueKeysWithValues: try Source.fetchAll(db).map { ($0.uid, $0.name) })
-            let sources = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT lead.sourceId, COUNT(*) AS n, COALESCE(SUM(stage.category = 'won'), 0) AS won, COALESCE(SUM(stage.category = 'lost'), 0) AS lost
-                    FROM lead JOIN stage ON stage.id = lead.stageId WHERE \(created) GROUP BY lead.sourceId
-                    """, arguments: arguments
-            ).map { row -> SourceRow in
-                let id: Int64? = row["sourceId"]
-                return SourceRow(name: id.flatMap { sourceNames[$0] } ?? "No source", sourceId: id, leads: row["n"], won: row["won"], lost: row["lost"])
-            }.sorted { ($0.leads, $1.name) > ($1.leads, $0.name) }
-
-            var owners: [OwnerRow] = []
-            if viewer.role.seesAllLeads {
-                owners = try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT lead.ownerId, owner.name AS ownerName, COUNT(*) AS n, COALESCE(SUM(stage.category = 'won'), 0) AS won,
-                               COALESCE(SUM(stage.category = 'lost'), 0) AS lost,
-                               COALESCE(SUM(CASE WHEN stage.category = 'won' THEN lead.valueCents ELSE 0 END), 0) AS wonValue
-                        FROM lead JOIN stage ON stage.id = lead.stageId LEFT JOIN user AS owner ON owner.id = lead.ownerId
-                        WHERE \(created) GROUP BY lead.ownerId ORDER BY n DESC, ownerName
-                        """, arguments: arguments
-                ).map {
-                    OwnerRow(name: $0["ownerName"] ?? "Unassigned", ownerId: $0["ownerId"], leads: $0["n"], won: $0["won"], lost: $0["lost"], wonValueCents: $0["wonValue"])
-                }
-            }
-
-            var perWeek: [String: Int] = [:]
-            for row in try Row.fetchAll(
-                db,
-                sql: "SELECT date(lead.createdAt, 'weekday 0', '-6 days') AS week, COUNT(*) AS n FROM lead WHERE \(created) GROUP BY week",
-                arguments: arguments)
-            {
-                perWeek[row["week"]] = row["n"]
-            }
-            var weeks: [WeekRow] = []
-            var cursor = Week.start(of: range.fromDate)
-            while cursor < range.endDate && weeks.count < 600 {
-                let key = Day.string(cursor)
-                weeks.append(WeekRow(weekStart: key, created: perWeek[key] ?? 0))
-                cursor = cursor.addingTimeInterval(7 * 86400)
-            }
-
-            // Average and median of finished stays per stage, in one pass (window functions).
-            var times: [Int64: (Int, Double?, Double?)] = [:]
-            for row in try Row.fetchAll(
-                db,
-                sql: """
-                    WITH stays AS (
-                      SELECT h.stageId AS stageId, (julianday(h.exitedAt) - julianday(h.enteredAt)) * 86400.0 AS d
-                      FROM lead JOIN stageHistory h ON h.leadId = lead.id
-                      WHERE \(created) AND h.exitedAt IS NOT NULL),
-                    ranked AS (
-                      SELECT stageId, d, ROW_NUMBER() OVER (PARTITION BY stageId ORDER BY d) AS rn,
-                             COUNT(*) OVER (PARTITION BY stageId) AS n, AVG(d) OVER (PARTITION BY stageId) AS average
-                      FROM stays)
-                    SELECT stageId, n, average, AVG(d) AS median FROM ranked
-                    WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY stageId
-                    """, arguments: arguments)
-            {
-                times[row["stageId"]] = (row["n"], row["average"], row["median"])
-            }
-            let stageTimes = stages.filter(\.isActive).map { stage in
-                StageTimeRow(stage: stage, stays: times[stage.uid]?.0 ?? 0, averageSeconds: times[stage.uid]?.1, medianSeconds: times[stage.uid]?.2)
-            }
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM lead WHERE \(created)", arguments: arguments) ?? 0
-            return Reports(funnel: funnel, sources: sources, owners: owners, weeks: weeks, stageTimes: stageTimes, totalCreated: total)
+    static func funnel(_ db: Database, created: String, arguments: StatementArguments) throws -> [FunnelRow] {
+        let stages = try Stage.order(Column("position"), Column("id")).fetchAll(db)
+        var reached: [Int64: Int] = [:]
+        for row in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT h.stageId, COUNT(DISTINCT h.leadId) AS n FROM stageHistory h JOIN lead ON lead.id = h.leadId
+                WHERE \(created) GROUP BY h.stageId
+                """, arguments: arguments)
+        {
+            reached[row["stageId"]] = row["n"]
         }
+        return stages.filter { $0.isActive || reached[$0.uid] != nil }.map { FunnelRow(stage: $0, reached: reached[$0.uid] ?? 0) }
+    }
+
+    /// Average and median of finished stays per stage, in one pass (window functions).
+    static func stageTimes(_ db: Database, created: String, arguments: StatementArguments) throws -> [StageTimeRow] {
+        let stages = try Stage.order(Column("position"), Column("id")).fetchAll(db)
+        var times: [Int64: (Int, Double?, Double?)] = [:]
+        for row in try Row.fetchAll(
+            db,
+            sql: """
+                WITH stays AS (
+                  SELECT h.stageId AS stageId, (julianday(h.exitedAt) - julianday(h.enteredAt)) * 86400.0 AS d
+                  FROM lead JOIN stageHistory h ON h.leadId = lead.id
+                  WHERE \(created) AND h.exitedAt IS NOT NULL),
+                ranked AS (
+                  SELECT stageId, d, ROW_NUMBER() OVER (PARTITION BY stageId ORDER BY d) AS rn,
+                         COUNT(*) OVER (PARTITION BY stageId) AS n, AVG(d) OVER (PARTITION BY stageId) AS average
+                  FROM stays)
+                SELECT stageId, n, average, AVG(d) AS median FROM ranked
+                WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY stageId
+                """, arguments: arguments)
+        {
+            times[row["stageId"]] = (row["n"], row["average"], row["median"])
+        }
+        return stages.filter(\.isActive).map { stage in
+            StageTimeRow(stage: stage, stays: times[stage.uid]?.0 ?? 0, averageSeconds: times[stage.uid]?.1, medianSeconds: times[stage.uid]?.2)
+        }
+    }
+
+    static func breakdowns(_ db: Database, created: String, arguments: StatementArguments, range: ReportRange, viewer: User) throws
+        -> ([SourceRow], [OwnerRow], [WeekRow], Int)
+    {
+        // Sources, owners and the total from one pass: grouped by (source, owner), summed here.
+        let sourceNames = Dictionary(uniqueKeysWithValues: try Source.fetchAll(db).map { ($0.uid, $0.name) })
+        let ownerNames = Dictionary(uniqueKeysWithValues: try User.fetchAll(db).map { ($0.uid, $0.name) })
+        var bySource: [Int64?: SourceRow] = [:]
+        var byOwner: [Int64?: OwnerRow] = [:]
+        var total = 0
+        for row in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT lead.sourceId, lead.ownerId, COUNT(*) AS n, COALESCE(SUM(stage.category = 'won'), 0) AS won,
+                       COALESCE(SUM(stage.category = 'lost'), 0) AS lost,
+                       COALESCE(SUM(CASE WHEN stage.category = 'won' THEN lead.valueCents ELSE 0 END), 0) AS wonValue
+                FROM lead JOIN stage ON stage.id = lead.stageId WHERE \(created) GROUP BY lead.sourceId, lead.ownerId
+                """, arguments: arguments)
+        {
+            let sourceId: Int64? = row["sourceId"], ownerId: Int64? = row["ownerId"]
+            let n: Int = row["n"], won: Int = row["won"], lost: Int = row["lost"], wonValue: Int64 = row["wonValue"]
+            total += n
+            var source = bySource[sourceId] ?? SourceRow(name: sourceId.flatMap { sourceNames[$0] } ?? "No source", sourceId: sourceId, leads: 0, won: 0, lost: 0)
+            source.leads += n
+            source.won += won
+            source.lost += lost
+            bySource[sourceId] = source
+            var owner = byOwner[ownerId] ?? OwnerRow(name: ownerId.flatMap { ownerNames[$0] } ?? "Unassigned", ownerId: ownerId, leads: 0, won: 0, lost: 0, wonValueCents: 0)
+            owner.leads += n
+            owner.won += won
+            owner.lost += lost
+            owner.wonValueCents += wonValue
+            byOwner[ownerId] = owner
+        }
+        let sources = bySource.values.sorted { ($0.leads, $1.name) > ($1.leads, $0.name) }
+        let owners = viewer.role.seesAllLeads ? byOwner.values.sorted { ($0.leads, $1.name) > ($1.leads, $0.name) } : []
+
+        var perWeek: [String: Int] = [:]
+        for row in try Row.fetchAll(
+            db,
+            sql: "SELECT date(lead.createdAt, 'weekday 0', '-6 days') AS week, COUNT(*) AS n FROM lead WHERE \(created) GROUP BY week",
+            arguments: arguments)
+        {
+            perWeek[row["week"]] = row["n"]
+        }
+        var weeks: [WeekRow] = []
+        var cursor = Week.start(of: range.fromDate)
+        while cursor < range.endDate && weeks.count < 600 {
+            let key = Day.string(cursor)
+            weeks.append(WeekRow(weekStart: key, created: perWeek[key] ?? 0))
+            cursor = cursor.addingTimeInterval(7 * 86400)
+        }
+
+        return (sources, owners, weeks, total)
     }
 }

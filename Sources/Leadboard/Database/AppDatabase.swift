@@ -37,12 +37,27 @@ public struct AppDatabase: Sendable {
         }
         let database = AppDatabase(pool: pool, clock: clock)
         try Migrations.migrator.migrate(pool)
+        try database.refreshStatistics(force: false)
         return database
     }
 
     public init(pool: DatabasePool, clock: AppClock) {
         self.pool = pool
         self.clock = clock
+    }
+
+    /// Keeps the query planner's statistics current: without them SQLite picked non-covering indexes
+    /// for the per-stage totals (1.4 s instead of 0.1 s on a million leads). `force` runs a full
+    /// ANALYZE (after bulk loads); otherwise `PRAGMA optimize` re-analyses tables that grew a lot.
+    public func refreshStatistics(force: Bool) throws {
+        try pool.writeWithoutTransaction { db in
+            let analysed = try Bool.fetchOne(db, sql: "SELECT COUNT(*) > 0 FROM sqlite_master WHERE name = 'sqlite_stat1'") ?? false
+            if force || !analysed {
+                try db.execute(sql: "ANALYZE")
+            } else {
+                try db.execute(sql: "PRAGMA optimize")
+            }
+        }
     }
 
     /// True when the database answers a trivial query (used by /healthz).

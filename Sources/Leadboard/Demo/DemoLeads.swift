@@ -129,6 +129,7 @@ extension DemoData {
             }
             made += batch
         }
+        try database.refreshStatistics(force: true)
         return made
     }
 

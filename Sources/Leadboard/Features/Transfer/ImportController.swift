@@ -140,6 +140,7 @@ struct ImportController {
                 path: path(of: job), database: database, actor: user, options: ImportOptions(updateExisting: update), fileLabel: job.fileName,
                 jobToken: job.token)
             try? FileManager.default.removeItem(atPath: path(of: job))
+            if result.created + result.updated > 10_000 { try? database.refreshStatistics(force: false) }
             return Redirect.to(
                 "/leads/import/\(job.token)",
                 flash: Flash(kind: .success, message: "Imported: \(result.created) created, \(result.updated) updated, \(result.skipped) skipped."),
