@@ -366,6 +366,47 @@ extension TestApp {
         }
     }
 
+    /// The trigger-kept tally must always equal a direct count over the lead table.
+    func expectTallyMatchesLeads(_ app: TestApp, _ note: Comment) async throws {
+        let (tally, direct) = try await app.database.pool.read { db in
+            (
+                try Row.fetchAll(db, sql: "SELECT ownerKey, stageId, n, valueCents FROM leadTally WHERE n <> 0 ORDER BY 1, 2").map { "\($0[0] as Int64)/\($0[1] as Int64): \($0[2] as Int) \($0[3] as Int64)" },
+                try Row.fetchAll(db, sql: "SELECT COALESCE(ownerId, 0), stageId, COUNT(*), SUM(valueCents) FROM lead WHERE deletedAt IS NULL GROUP BY 1, 2 ORDER BY 1, 2").map { "\($0[0] as Int64)/\($0[1] as Int64): \($0[2] as Int) \($0[3] as Int64)" }
+            )
+        }
+        #expect(tally == direct, note)
+    }
+
+    @Test func theTallyFollowsEveryKindOfLeadWrite() async throws {
+        let app = try await TestApp.make()
+        let admin = try await app.createUser("a@example.com", role: .admin)
+        let sam = try await app.createUser("sam@example.com", role: .executive)
+        var leads: [Lead] = []
+        for i in 0..<6 {
+            leads.append(try await app.createLead("T\(i)", owner: i % 2 == 0 ? sam : nil, actor: admin, valueCents: Int64(100 * (i + 1)), stage: StageID.contacted))
+        }
+        try await expectTallyMatchesLeads(app, "after create")
+        var edited = try await app.storedLead(leads[0].uid)
+        edited.valueCents = 99_999
+        _ = try await app.database.updateLead(
+            id: edited.uid, expectedVersion: edited.version,
+            input: LeadInput(name: "T0", valueCents: 99_999, stageId: edited.stageId, ownerId: admin.id), actor: admin)
+        try await expectTallyMatchesLeads(app, "after edit of value and owner")
+        try await app.database.assignLead(id: leads[1].uid, ownerId: sam.id, actor: admin)
+        try await app.database.moveLead(id: leads[2].uid, request: MoveRequest(toStageId: StageID.lost, lostReason: "x"), actor: admin)
+        try await app.database.deleteLead(id: leads[3].uid, actor: admin)
+        try await expectTallyMatchesLeads(app, "after assign, move, delete")
+        try await app.database.restoreLead(id: leads[3].uid, actor: admin)
+        try await app.database.updateStage(
+            id: StageID.contacted, input: StageInput(name: "Contacted", color: "#8b5cf6", category: .open, isActive: false, moveLeadsTo: StageID.qualified),
+            actor: admin)
+        try await expectTallyMatchesLeads(app, "after restore and stage removal")
+        // The list count and the board use the tally when they can; both agree with the rows.
+        let list = try await app.database.leadList(LeadQuery(filter: LeadFilter(), viewer: sam))
+        #expect(list.total == list.rows.count)
+        #expect(list.rows.allSatisfy { $0.ownerId == sam.id })
+    }
+
     @Test func theBoardRunsAFixedNumberOfQueriesWhateverTheNumberOfLeads() async throws {
         func boardQueries(leads: Int) async throws -> Int {
             let log = StatementLog()

@@ -49,10 +49,16 @@ extension AppDatabase {
                 return Board(columns: stages.map { BoardColumn(stage: $0, count: 0, sumCents: 0, cards: []) }, searchSyntaxError: true, pipeline: pipeline)
             }
             var totals: [Int64: (Int, Int64)] = [:]
-            for row in try Row.fetchAll(
-                db, sql: "SELECT lead.stageId, COUNT(*) AS n, COALESCE(SUM(lead.valueCents), 0) AS total FROM lead \(whereSQL) GROUP BY lead.stageId",
-                arguments: arguments)
-            {
+            let totalsSQL: String
+            let totalsArguments: StatementArguments
+            if let (tallySQL, tallyArguments) = query.tallyClause(ignoringStage: true) {
+                (totalsSQL, totalsArguments) = ("SELECT stageId, SUM(n) AS n, SUM(valueCents) AS total FROM leadTally \(tallySQL) GROUP BY stageId", tallyArguments)
+            } else {
+                (totalsSQL, totalsArguments) = (
+                    "SELECT lead.stageId, COUNT(*) AS n, COALESCE(SUM(lead.valueCents), 0) AS total FROM lead \(whereSQL) GROUP BY lead.stageId", arguments
+                )
+            }
+            for row in try Row.fetchAll(db, sql: totalsSQL, arguments: totalsArguments) {
                 totals[row["stageId"]] = (row["n"], row["total"])
             }
             var cardsByStage: [Int64: [BoardCard]] = [:]

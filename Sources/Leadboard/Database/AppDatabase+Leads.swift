@@ -219,7 +219,12 @@ extension AppDatabase {
             } catch is SearchSyntaxError {
                 return LeadListResult(rows: [], total: 0, searchSyntaxError: true)
             }
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM lead \(whereSQL)", arguments: arguments) ?? 0
+            let total: Int
+            if let (tallySQL, tallyArguments) = query.tallyClause() {
+                total = try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(n), 0) FROM leadTally \(tallySQL)", arguments: tallyArguments) ?? 0
+            } else {
+                total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM lead \(whereSQL)", arguments: arguments) ?? 0
+            }
             let offset = (query.filter.page - 1) * LeadFilter.pageSize
             let rows = try LeadListRow.fetchAll(
                 db, sql: "\(LeadListRow.selectSQL) \(whereSQL) \(query.orderClause) LIMIT \(LeadFilter.pageSize) OFFSET \(offset)",

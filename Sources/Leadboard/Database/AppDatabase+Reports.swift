@@ -95,9 +95,9 @@ extension AppDatabase {
             let (scope, arguments) = LeadScope(viewer: viewer).sql
             let stages = try Stage.order(Column("position"), Column("id")).fetchAll(db)
             var totals: [Int64: (Int, Int64)] = [:]
+            let (tallySQL, tallyArguments) = LeadQuery(filter: LeadFilter(), viewer: viewer).tallyClause()!
             for row in try Row.fetchAll(
-                db, sql: "SELECT lead.stageId, COUNT(*) AS n, COALESCE(SUM(lead.valueCents), 0) AS v FROM lead WHERE \(scope) GROUP BY lead.stageId",
-                arguments: arguments)
+                db, sql: "SELECT stageId, SUM(n) AS n, SUM(valueCents) AS v FROM leadTally \(tallySQL) GROUP BY stageId", arguments: tallyArguments)
             {
                 totals[row["stageId"]] = (row["n"], row["v"])
             }

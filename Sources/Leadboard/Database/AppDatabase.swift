@@ -19,10 +19,10 @@ public struct AppDatabase: Sendable {
     public static func open(path: String, clock: AppClock = .system, trace: (@Sendable (String) -> Void)? = nil) throws -> AppDatabase {
         var config = Configuration()
         config.prepareDatabase { db in
-            // Reads go through a memory map and a larger page cache: with a million leads the default
-            // 2,000-page cache turned every report into hundreds of thousands of read() calls.
-            try db.execute(sql: "PRAGMA mmap_size = 4294967296")
-            try db.execute(sql: "PRAGMA cache_size = -32768")
+            // A 16 MiB page cache per connection instead of SQLite's 2,000 pages: fewer read() calls on
+            // big scans. (A memory map was 10–30 % faster still, but with one map per pooled connection
+            // the process showed 14 GiB resident for a 1.9 GB file, which would alarm any operator.)
+            try db.execute(sql: "PRAGMA cache_size = -16384")
             if let trace { db.trace(options: .statement) { event in trace(event.description) } }
         }
         config.foreignKeysEnabled = true

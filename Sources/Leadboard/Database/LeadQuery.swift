@@ -188,6 +188,37 @@ public struct LeadQuery: Sendable {
         return FTS5Pattern(matchingAllPrefixesIn: text)
     }
 
+    /// When the filter uses only owner, stage and category, the `leadTally` rows that hold its
+    /// counts and values: `(sql, arguments)` for `WHERE …` over `leadTally`, or nil.
+    public func tallyClause(ignoringStage: Bool = false) -> (String, StatementArguments)? {
+        guard filter.q.isEmpty, filter.sourceId == nil, filter.createdFrom == nil, filter.createdTo == nil, !filter.deleted else { return nil }
+        var conditions = ["n > 0"]
+        var arguments: StatementArguments = []
+        if !viewer.role.seesAllLeads {
+            conditions.append("ownerKey = ?")
+            arguments += [viewer.id]
+        }
+        switch filter.owner {
+        case .any: break
+        case .me:
+            conditions.append("ownerKey = ?")
+            arguments += [viewer.id]
+        case .none: conditions.append("ownerKey = 0")
+        case .user(let id):
+            conditions.append("ownerKey = ?")
+            arguments += [id]
+        }
+        if let stageId = filter.stageId, !ignoringStage {
+            conditions.append("stageId = ?")
+            arguments += [stageId]
+        }
+        if let category = filter.category {
+            conditions.append("stageId IN (SELECT id FROM stage WHERE category = ?)")
+            arguments += [category.rawValue]
+        }
+        return ("WHERE " + conditions.joined(separator: " AND "), arguments)
+    }
+
     public var orderClause: String {
         let direction = filter.descending ? "DESC" : "ASC"
         return "ORDER BY \(filter.sort.column) \(direction), lead.id \(direction)"

@@ -237,6 +237,36 @@ enum Migrations {
             // "Your open tasks, oldest first" for people who own many leads.
             try db.execute(sql: "CREATE INDEX leadTask_open_created ON leadTask(createdAt, id) WHERE status = 'open'")
         }
+        migrator.registerMigration("v6-lead-tally") { db in
+            // Live leads per (owner, stage) with their value, kept by triggers in the same transaction
+            // as every lead write. Unfiltered counts and totals (list, board, dashboard) read this
+            // instead of counting a million rows. ownerKey 0 = unassigned.
+            try db.execute(sql: """
+                CREATE TABLE leadTally (
+                  ownerKey INTEGER NOT NULL, stageId INTEGER NOT NULL, n INTEGER NOT NULL, valueCents INTEGER NOT NULL,
+                  PRIMARY KEY (ownerKey, stageId)) WITHOUT ROWID;
+                INSERT INTO leadTally (ownerKey, stageId, n, valueCents)
+                  SELECT COALESCE(ownerId, 0), stageId, COUNT(*), COALESCE(SUM(valueCents), 0) FROM lead WHERE deletedAt IS NULL GROUP BY 1, 2;
+                CREATE TRIGGER leadTally_insert AFTER INSERT ON lead WHEN NEW.deletedAt IS NULL BEGIN
+                  INSERT INTO leadTally (ownerKey, stageId, n, valueCents) VALUES (COALESCE(NEW.ownerId, 0), NEW.stageId, 1, NEW.valueCents)
+                  ON CONFLICT (ownerKey, stageId) DO UPDATE SET n = n + 1, valueCents = valueCents + excluded.valueCents;
+                END;
+                CREATE TRIGGER leadTally_delete AFTER DELETE ON lead WHEN OLD.deletedAt IS NULL BEGIN
+                  UPDATE leadTally SET n = n - 1, valueCents = valueCents - OLD.valueCents
+                  WHERE ownerKey = COALESCE(OLD.ownerId, 0) AND stageId = OLD.stageId;
+                END;
+                CREATE TRIGGER leadTally_update AFTER UPDATE OF ownerId, stageId, valueCents, deletedAt ON lead
+                WHEN OLD.ownerId IS NOT NEW.ownerId OR OLD.stageId <> NEW.stageId OR OLD.valueCents <> NEW.valueCents
+                  OR OLD.deletedAt IS NOT NEW.deletedAt
+                BEGIN
+                  UPDATE leadTally SET n = n - 1, valueCents = valueCents - OLD.valueCents
+                  WHERE OLD.deletedAt IS NULL AND ownerKey = COALESCE(OLD.ownerId, 0) AND stageId = OLD.stageId;
+                  INSERT INTO leadTally (ownerKey, stageId, n, valueCents)
+                  SELECT COALESCE(NEW.ownerId, 0), NEW.stageId, 1, NEW.valueCents WHERE NEW.deletedAt IS NULL
+                  ON CONFLICT (ownerKey, stageId) DO UPDATE SET n = n + 1, valueCents = valueCents + excluded.valueCents;
+                END;
+                """)
+        }
         return migrator
     }
 }
