@@ -57,25 +57,34 @@ extension LeadListRow {
 }
 
 extension ActivityRow {
-    /// Recent activity on live leads the viewer may see, newest first. For an executive who owns
-    /// many leads, walking the activity newest first beats collecting all their leads' activity
-    /// (0.67 s → 1 ms with 450,000 leads); for one who owns few, the reverse. CROSS JOIN fixes the order.
+    /// Recent activity on live leads the viewer may see, newest first. Walking the activity newest
+    /// first with an EXISTS check stops after a page (1 ms with a million leads; a plain join made
+    /// SQLite build a Bloom filter over the whole lead table first, 0.2 s). An executive who owns few
+    /// leads is served from their leads instead (CROSS JOIN fixes the order).
     static func feedSQL(_ db: Database, viewer: User, limit: Int, offset: Int) throws -> (String, StatementArguments) {
-        let activityFirst = try viewer.role.seesAllLeads || !db.ownsFewLeads(viewer)
-        var sql = """
-            SELECT activity.id, activity.leadId, activity.kind, activity.detail, activity.createdAt, user.name AS actorName,
-                   lead.reference AS leadReference, lead.name AS leadName
-            FROM \(activityFirst ? "activity CROSS JOIN lead" : "lead CROSS JOIN activity") ON lead.id = activity.leadId
-            LEFT JOIN user ON user.id = activity.actorId
-            WHERE lead.deletedAt IS NULL
+        let ownerOnly = !viewer.role.seesAllLeads
+        let columns = """
+            activity.id, activity.leadId, activity.kind, activity.detail, activity.createdAt, user.name AS actorName,
+            lead.reference AS leadReference, lead.name AS leadName
             """
-        var arguments: StatementArguments = []
-        if !viewer.role.seesAllLeads {
-            sql += " AND lead.ownerId = ?"
-            arguments += [viewer.id]
+        if ownerOnly, try db.ownsFewLeads(viewer) {
+            return (
+                """
+                SELECT \(columns) FROM lead CROSS JOIN activity ON activity.leadId = lead.id LEFT JOIN user ON user.id = activity.actorId
+                WHERE lead.ownerId = ? AND lead.deletedAt IS NULL ORDER BY activity.id DESC LIMIT \(limit) OFFSET \(offset)
+                """, [viewer.id]
+            )
         }
-        sql += " ORDER BY activity.id DESC LIMIT \(limit) OFFSET \(offset)"
-        return (sql, arguments)
+        return (
+            """
+            WITH recent AS (
+              SELECT * FROM activity a
+              WHERE EXISTS (SELECT 1 FROM lead WHERE lead.id = a.leadId AND lead.deletedAt IS NULL\(ownerOnly ? " AND lead.ownerId = ?" : ""))
+              ORDER BY a.id DESC LIMIT \(limit) OFFSET \(offset))
+            SELECT \(columns) FROM recent AS activity JOIN lead ON lead.id = activity.leadId LEFT JOIN user ON user.id = activity.actorId
+            ORDER BY activity.id DESC
+            """, ownerOnly ? [viewer.id] : []
+        )
     }
 }
 
