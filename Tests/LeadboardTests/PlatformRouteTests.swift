@@ -153,6 +153,19 @@ import Testing
         }
     }
 
+    @Test func aWeakerStoredHashIsUpgradedAtLogin() async throws {
+        let app = try await TestApp.make()
+        let weak = try PasswordHasher(memoryKiB: 4096, iterations: 1, parallelism: 1).hashBlocking(Fixtures.password)
+        let user = try await app.database.createUser(email: "old@example.com", name: "Old", role: .manager, passwordHash: weak)
+        try await app.run { client in
+            #expect(try await Browser(client).login("old@example.com").status == .seeOther)
+            let stored = try #require(try await app.database.user(id: user.uid)).passwordHash
+            #expect(stored != weak)
+            #expect(stored.hasPrefix("$argon2id$v=19$m=19456,t=2,p=1$"))
+            #expect(try await Browser(client).login("old@example.com").status == .seeOther)
+        }
+    }
+
     @Test func nextIsHonouredOnlyForLocalPaths() async throws {
         let app = try await TestApp.make()
         try await app.createUser("ann@example.com", role: .manager)
