@@ -12,6 +12,7 @@ public struct AppServices: Sendable {
     /// A real argon2id hash of a random secret: verified against when an email is unknown, so that an
     /// unknown email and a wrong password take the same time.
     let dummyPasswordHash: String
+    let reportCache = ReportCache()
 
     public var hasher: PasswordHasher { configuration.passwordHasher }
 }

@@ -124,7 +124,7 @@ struct ReportsController {
     @Sendable func show(request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.user
         let filter = ReportFilter(query: try request.query(), now: services.database.clock.now(), viewer: user)
-        async let reports = services.database.reports(viewer: user, range: filter.range, ownerId: filter.ownerId)
+        async let reports = services.reportCache.reports(database: services.database, viewer: user, range: filter.range, ownerId: filter.ownerId)
         async let users = services.database.leadReferenceData().users
         let page = ReportsPage(reports: try await reports, filter: filter, viewer: user, users: try await users)
         return services.views.render(page, request: request, context: context)
@@ -159,7 +159,7 @@ struct ReportsController {
         }
         if kind == .owners && !user.role.seesAllLeads { throw HTTPError(.forbidden) }
         let filter = ReportFilter(query: query, now: services.database.clock.now(), viewer: user)
-        let reports = try await services.database.reports(viewer: user, range: filter.range, ownerId: filter.ownerId)
+        let reports = try await services.reportCache.reports(database: services.database, viewer: user, range: filter.range, ownerId: filter.ownerId)
         let body = try CSVText.encode(Self.table(kind, reports), numericColumns: [])
         var buffer = ByteBuffer()
         buffer.writeString(body)
