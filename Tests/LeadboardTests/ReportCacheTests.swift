@@ -14,6 +14,10 @@ import Testing
         var reports = try await cache.reports(database: app.database, viewer: manager, range: range, ownerId: nil)
         #expect(reports.totalCreated == 1)
 
+        // A note changes nothing a report counts: the cached report stays valid.
+        try await app.database.addNote(leadId: first.uid, body: "Called", actor: manager)
+        #expect(try await cache.reports(database: app.database, viewer: manager, range: range, ownerId: nil).totalCreated == 1)
+
         try await app.createLead("Two", owner: manager, stage: StageID.qualified)
         reports = try await cache.reports(database: app.database, viewer: manager, range: range, ownerId: nil)
         #expect(reports.totalCreated == 2)

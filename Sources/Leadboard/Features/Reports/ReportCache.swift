@@ -2,8 +2,9 @@ import Foundation
 import GRDB
 
 /// Remembers computed reports until the data they read changes. Every change to a lead writes an
-/// activity row in its transaction, so the newest activity id (with the stage and user tables'
-/// signatures, for renames) identifies the data a report was computed from. A report over a
+/// activity row in its transaction, so the newest id among the kinds of activity that change what
+/// reports count (notes, files and tasks do not), with the stage, source and user tables'
+/// signatures for renames, identifies the data a report was computed from. A report over a
 /// million leads costs seconds; seen again unchanged, it costs one small query.
 actor ReportCache {
     struct Key: Hashable {
@@ -23,7 +24,8 @@ actor ReportCache {
             try String.fetchOne(
                 db,
                 sql: """
-                    SELECT COALESCE((SELECT MAX(id) FROM activity), 0) || '/' ||
+                    SELECT COALESCE((SELECT id FROM activity WHERE kind IN ('created', 'updated', 'assigned', 'stage_changed', 'deleted', 'restored', 'imported')
+                                     ORDER BY id DESC LIMIT 1), 0) || '/' ||
                            COALESCE((SELECT group_concat(id || ':' || name || ':' || category || ':' || isActive || ':' || position, ',') FROM stage), '') || '/' ||
                            COALESCE((SELECT group_concat(id || ':' || name, ',') FROM source), '') || '/' ||
                            COALESCE((SELECT MAX(updatedAt) FROM user), '')
