@@ -289,6 +289,13 @@ extension TestApp {
             #expect(try await app.database.pipeline().allowedTargets(from: StageID.proposalSent).map(\.name) == ["Negotiation"])
             #expect(try await admin.post("/admin/pipeline/stages/\(created.uid)/tasks", [("name", "Send contract"), ("required", "1")]).status == .seeOther)
             #expect(try await app.database.pipeline().templates[created.uid]?.map(\.isRequired) == [true])
+            let template = try #require(try await app.database.pipeline().templates[created.uid]?.first)
+            let edit = "/admin/pipeline/stages/\(created.uid)/tasks/\(template.id!)"
+            #expect(try await admin.post(edit, [("name", ""), ("required", "1")]).status == .unprocessableContent)
+            #expect(try await admin.post(edit, [("name", "Send signed contract"), ("description", "PDF")]).status == .seeOther)
+            let saved = try #require(try await app.database.pipeline().templates[created.uid]?.first)
+            #expect(saved.name == "Send signed contract" && saved.description == "PDF" && !saved.isRequired)
+            #expect(try await admin.post("/admin/pipeline/stages/\(StageID.won)/tasks/\(template.id!)", [("name", "x")]).status == .notFound)
             // Executives and managers cannot reach the pipeline settings.
             let manager = try await app.signedIn(client, as: "m@example.com", role: .manager)
             #expect(try await manager.get("/admin/pipeline").status == .forbidden)

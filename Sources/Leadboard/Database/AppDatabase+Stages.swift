@@ -153,6 +153,18 @@ extension AppDatabase {
         }
     }
 
+    /// Changes a template; tasks already made from it keep their text.
+    public func updateTaskTemplate(stageId: Int64, templateId: Int64, name: String, description: String, isRequired: Bool) async throws -> Bool {
+        try await pool.write { db in
+            guard var template = try TaskTemplate.filter(Column("id") == templateId && Column("stageId") == stageId).fetchOne(db) else { return false }
+            template.name = name
+            template.description = description
+            template.isRequired = isRequired
+            try template.update(db)
+            return true
+        }
+    }
+
     /// Removes a template; tasks already made from it stay on their leads.
     public func deleteTaskTemplate(stageId: Int64, templateId: Int64) async throws -> Bool {
         try await pool.write { db in

@@ -10,6 +10,8 @@ struct TemplateView: MustacheParent, Sendable {
         case "description": template.description
         case "required": template.isRequired
         case "deleteAction": "/admin/pipeline/stages/\(template.stageId)/tasks/\(template.id ?? 0)/delete"
+        case "updateAction": "/admin/pipeline/stages/\(template.stageId)/tasks/\(template.id ?? 0)"
+        case "templateId": template.id ?? 0
         default: nil
         }
     }
@@ -89,6 +91,7 @@ struct AdminPipelineController {
         group.post("/pipeline/stages/{id}", use: update)
         group.post("/pipeline/reorder", use: reorder)
         group.post("/pipeline/stages/{id}/tasks", use: addTemplate)
+        group.post("/pipeline/stages/{id}/tasks/{taskId}", use: updateTemplate)
         group.post("/pipeline/stages/{id}/tasks/{taskId}/delete", use: deleteTemplate)
     }
 
@@ -161,13 +164,31 @@ struct AdminPipelineController {
         return Redirect.to("/admin/pipeline", flash: Flash(kind: .success, message: "Stage order saved."), cookies: services.cookies)
     }
 
+    static func templateErrors(name: String, description: String) -> [String: String] {
+        var errors: [String: String] = [:]
+        errors["task_name"] = Validate.text(name, label: "Task name", required: true, max: 120)
+        errors["task_description"] = Validate.text(description, label: "Description", required: false, max: 1000)
+        return errors
+    }
+
+    @Sendable func updateTemplate(request: Request, context: AppRequestContext) async throws -> Response {
+        guard let id = context.parameters.get("id", as: Int64.self), let taskId = context.parameters.get("taskId", as: Int64.self) else {
+            throw HTTPError(.notFound)
+        }
+        let form = context.form
+        let name = form.trimmed("name"), description = form.trimmed("description")
+        let errors = Self.templateErrors(name: name, description: description)
+        guard errors.isEmpty else { return try await render(request, context, status: .unprocessableContent) { $0.stageErrors[id] = errors } }
+        guard try await database.updateTaskTemplate(stageId: id, templateId: taskId, name: name, description: description, isRequired: form.has("required"))
+        else { throw HTTPError(.notFound) }
+        return Redirect.to("/admin/pipeline#stage-\(id)", flash: Flash(kind: .success, message: "Saved task \(name)."), cookies: services.cookies)
+    }
+
     @Sendable func addTemplate(request: Request, context: AppRequestContext) async throws -> Response {
         guard let id = context.parameters.get("id", as: Int64.self) else { throw HTTPError(.notFound) }
         let form = context.form
         let name = form.trimmed("name"), description = form.trimmed("description")
-        var errors: [String: String] = [:]
-        errors["task_name"] = Validate.text(name, label: "Task name", required: true, max: 120)
-        errors["task_description"] = Validate.text(description, label: "Description", required: false, max: 1000)
+        let errors = Self.templateErrors(name: name, description: description)
         if errors.isEmpty {
             do {
                 try await database.addTaskTemplate(stageId: id, name: name, description: description, isRequired: form.has("required"))
