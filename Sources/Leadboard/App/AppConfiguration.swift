@@ -11,7 +11,7 @@ public struct AppConfiguration: Sendable {
     public var resourcesDirectory: String = "."
     /// Adds `Secure` to cookies: turn on when served over HTTPS.
     public var secureCookies: Bool = false
-    /// Take the client address from `X-Forwarded-For` (only behind a proxy you run).
+    /// Take the client address from the last `X-Forwarded-For` entry (only behind one proxy you run).
     public var trustProxyHeaders: Bool = false
     public var sessionIdleTimeout: TimeInterval = 12 * 3600
     public var sessionAbsoluteLifetime: TimeInterval = 7 * 24 * 3600

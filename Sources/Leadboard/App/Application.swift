@@ -22,6 +22,8 @@ public func buildServices(
     configuration: AppConfiguration, clock: AppClock = .system, trace: (@Sendable (String) -> Void)? = nil
 ) async throws -> AppServices {
     try configuration.prepareDataDirectory()
+    MultipartUpload.sweepPartialFiles(in: configuration.uploadsDirectory)
+    MultipartUpload.sweepPartialFiles(in: (configuration.dataDirectory as NSString).appendingPathComponent("imports"))
     let database = try AppDatabase.open(path: configuration.databasePath, clock: clock, trace: trace)
     let views = try await Views(directory: configuration.templatesDirectory)
     let staticFiles = try StaticFiles(directory: configuration.publicDirectory)
@@ -34,13 +36,14 @@ public func buildServices(
 /// The router with the whole middleware stack, exactly as production runs it.
 public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
-    router.add(middleware: RequestLogMiddleware())
     router.add(middleware: SecurityHeadersMiddleware())
     // Catches failures of the session layer itself (rendered without a user).
     router.add(middleware: ErrorPageMiddleware(views: services.views))
     router.add(middleware: SessionMiddleware(database: services.database, configuration: services.configuration, cookies: services.cookies))
     // Catches everything below with the signed-in user known, so the layout shows their menu.
     router.add(middleware: ErrorPageMiddleware(views: services.views))
+    // Inside the session layer so each line names the user; errors are pages by now, so it sees the status.
+    router.add(middleware: RequestLogMiddleware())
     router.add(middleware: CSRFMiddleware())
 
     router.get("/static/**") { request, context in

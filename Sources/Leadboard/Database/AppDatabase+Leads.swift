@@ -191,15 +191,16 @@ extension Database {
         return "LEAD-\(month)-" + String(format: "%05d", number)
     }
 
-    /// Checks that the stage, source and owner of an input exist and may be used.
-    func checkReferences(_ input: LeadInput) throws {
+    /// Checks that the stage, source and owner of an input exist and may be used. The lead's
+    /// current owner may stay even when deactivated.
+    func checkReferences(_ input: LeadInput, currentOwner: Int64? = nil) throws {
         guard let stage = try Stage.fetchOne(self, key: input.stageId), stage.isActive else {
             throw LeadWriteError.invalidReference(field: "stage_id", message: "Choose a stage.")
         }
         if let sourceId = input.sourceId, try Source.fetchOne(self, key: sourceId) == nil {
             throw LeadWriteError.invalidReference(field: "source", message: "Choose a source from the list.")
         }
-        if let ownerId = input.ownerId {
+        if let ownerId = input.ownerId, ownerId != currentOwner {
             guard let owner = try User.fetchOne(self, key: ownerId), owner.isActive else {
                 throw LeadWriteError.invalidReference(field: "owner_id", message: "Choose an active user as owner.")
             }
@@ -298,7 +299,7 @@ extension AppDatabase {
         return try await pool.write { db in
             guard var lead = try db.visibleLead(id: id, viewer: actor) else { throw LeadWriteError.notFound }
             guard lead.version == expectedVersion else { return .conflict(current: lead) }
-            try db.checkReferences(input)
+            try db.checkReferences(input, currentOwner: lead.ownerId)
             let before = lead
             var changes: [ActivityDetail.Change] = []
             func track(_ field: String, _ old: String, _ new: String) {

@@ -278,7 +278,8 @@ extension AppDatabase {
             guard var lead = try db.visibleLead(id: leadId, viewer: actor),
                 var task = try LeadTask.filter(Column("id") == taskId && Column("leadId") == leadId).fetchOne(db)
             else { throw TaskError.notFound }
-            guard task.status != .open, task.stageId == lead.stageId else { throw TaskError.notDone }
+            // Only tasks of the current stay: a task from an earlier stay in the same stage stays closed.
+            guard task.status != .open, task.stageId == lead.stageId, task.createdAt >= lead.stageEnteredAt else { throw TaskError.notDone }
             task.status = .open
             task.completedAt = nil
             task.completedById = nil

@@ -136,7 +136,8 @@ extension AppDatabase {
     public func reorderStages(_ ids: [Int64]) async throws {
         try await pool.write { db in
             let stages = try Stage.order(Column("position"), Column("id")).fetchAll(db)
-            let listed = ids.filter { id in stages.contains { $0.id == id } }
+            var seen = Set<Int64>()
+            let listed = ids.prefix(1000).filter { id in stages.contains { $0.id == id } && seen.insert(id).inserted }
             let ordered = listed + stages.compactMap(\.id).filter { !listed.contains($0) }
             for (position, id) in ordered.enumerated() {
                 try db.execute(sql: "UPDATE stage SET position = ? WHERE id = ?", arguments: [position, id])

@@ -106,6 +106,9 @@ public enum LeadImporter {
         var values: [String: String] = [:]
         for (name, i) in header.index {
             guard let text = String(validating: record.fields[i], as: UTF8.self) else { return .invalid("Column \(name) is not valid UTF-8.") }
+            if text.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" && $0 != "\r" && $0 != "\t" || $0.value == 0x7f }) {
+                return .invalid("Column \(name) contains control characters.")
+            }
             values[name] = CSVText.unneutralise(text.trimmingCharacters(in: .whitespacesAndNewlines))
         }
         var problems: [String] = []
@@ -275,7 +278,8 @@ public enum LeadImporter {
                         result.invalid += 1
                         continue
                     }
-                    // Only the columns the file has are changed.
+                    // Only the columns the file has are changed; the changes are recorded like the edit form's.
+                    let before = lead
                     let has = { (column: String) in header.index[column] != nil }
                     if has("name") { lead.name = input.name }
                     if has("phone") { lead.phone = input.phone }
@@ -287,6 +291,23 @@ public enum LeadImporter {
                     lead.updatedAt = now
                     lead.version += 1
                     try lead.update(db)
+                    var changes: [ActivityDetail.Change] = []
+                    func track(_ field: String, _ old: String, _ new: String) {
+                        if old != new { changes.append(.init(field: field, from: old, to: new)) }
+                    }
+                    func sourceName(_ id: Int64?) -> String { lookups.reference.source(id)?.name ?? "" }
+                    track("Name", before.name, lead.name)
+                    track("Phone", before.phone, lead.phone)
+                    track("Company", before.company, lead.company)
+                    track("Source", sourceName(before.sourceId), sourceName(lead.sourceId))
+                    track("Value", Money.plain(before.valueCents), Money.plain(lead.valueCents))
+                    track("Expected close", before.expectedCloseDate ?? "", lead.expectedCloseDate ?? "")
+                    if !changes.isEmpty {
+                        try db.recordActivity(leadId: leadId, actorId: actor.id, kind: .updated, detail: ActivityDetail(changes: changes, comment: "Imported from \(fileLabel)"), at: now)
+                    }
+                    if before.ownerId != lead.ownerId {
+                        try db.recordAssignment(leadId: leadId, from: before.ownerId, to: lead.ownerId, actor: actor, at: now)
+                    }
                     if stageGiven && input.stageId != lead.stageId {
                         do {
                             _ = try db.moveLead(lead, request: MoveRequest(toStageId: input.stageId, comment: "Imported from \(fileLabel)"), actor: actor, at: now, config: config)

@@ -3,7 +3,8 @@ import Foundation
 /// Money is stored as integer cents and shown with two decimals and thousands separators.
 public enum Money {
     public static let symbol = "$"
-    public static let maximumCents: Int64 = 99_999_999_999_999  // just under a trillion
+    /// $999,999,999.99: ample for one lead, and sums over 92 million leads still fit in Int64.
+    public static let maximumCents: Int64 = 99_999_999_999
 
     /// Parses "1234", "1,234.5", "$ 1,234.50" into cents; nil for anything else (negative, 3 decimals, letters).
     public static func parse(_ text: String) -> Int64? {
@@ -18,10 +19,11 @@ public enum Money {
         var fraction = parts.count == 2 ? String(parts[1]) : ""
         guard fraction.count <= 2, fraction.allSatisfy(\.isASCII), fraction.allSatisfy(\.isNumber) else { return nil }
         while fraction.count < 2 { fraction += "0" }
-        guard let units = Int64(whole.isEmpty ? "0" : String(whole)), let cents = Int64(fraction) else { return nil }
+        guard whole.count <= 12, let units = Int64(whole.isEmpty ? "0" : String(whole)), let cents = Int64(fraction) else { return nil }
         let (scaled, overflow) = units.multipliedReportingOverflow(by: 100)
-        guard !overflow, scaled + cents <= maximumCents else { return nil }
-        return scaled + cents
+        let (total, overflowAdding) = scaled.addingReportingOverflow(cents)
+        guard !overflow, !overflowAdding, total <= maximumCents else { return nil }
+        return total
     }
 
     /// "1234.50": the plain form used in CSV and form fields.
@@ -68,6 +70,7 @@ public enum Day {
     public static func parse(_ text: String) -> String? {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            text.unicodeScalars.allSatisfy({ $0 == "-" || ("0"..."9").contains($0) }),
             let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), (1900...9999).contains(y)
         else { return nil }
         guard let date = calendar.date(from: DateComponents(year: y, month: m, day: d)),

@@ -46,7 +46,10 @@ enum MultipartUpload {
                 try parser.execute(chunk)
                 if let error = state.error { throw error }
             }
-            guard state.finished else { throw PageError(.badRequest, "The upload was incomplete.") }
+            // A body that ends inside a part (no closing boundary) is incomplete: its file part is dropped.
+            guard state.finished, !state.inPart, state.tempPath == nil || state.file != nil else {
+                throw PageError(.badRequest, "The upload was incomplete.")
+            }
         } catch let error as PageError {
             state.cleanUp()
             throw error
@@ -55,6 +58,14 @@ enum MultipartUpload {
             throw PageError(.badRequest, "The upload could not be read.")
         }
         return state.result()
+    }
+
+    /// Removes partial uploads left by a crash or a killed process (none are in flight at start-up).
+    static func sweepPartialFiles(in directory: String) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        for name in names where name.hasPrefix("upload-") && name.hasSuffix(".part") {
+            try? FileManager.default.removeItem(atPath: (directory as NSString).appendingPathComponent(name))
+        }
     }
 
     static func tooLargeMessage(_ limit: Int) -> String {

@@ -14,8 +14,9 @@ struct SessionMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         if configuration.trustProxyHeaders, let forwarded = request.headers[Header.xForwardedFor] {
-            let first = forwarded.split(separator: ",").first.map { $0.trimmingCharacters(in: CharacterSet.whitespaces) } ?? ""
-            if !first.isEmpty { context.clientAddress = String(first.prefix(64)) }
+            // The right-most entry is the one our proxy added; entries to its left are client-supplied.
+            let last = forwarded.split(separator: ",").last.map { $0.trimmingCharacters(in: CharacterSet.whitespaces) } ?? ""
+            if !last.isEmpty { context.clientAddress = String(last.prefix(64)) }
         }
         var issuedPreLoginToken: String?
         if let token = request.cookies[CookieJar.session]?.value, !token.isEmpty,

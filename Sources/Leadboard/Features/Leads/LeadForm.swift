@@ -42,7 +42,8 @@ struct LeadForm: Sendable {
     }
 
     /// Checks every field; returns the input to save or a message per field. `ownerFallback` is
-    /// used when the actor may not choose an owner (executives keep or get themselves).
+    /// used when the actor may not choose an owner (executives keep or get themselves); it is also
+    /// the lead's current owner, which stays acceptable even if that user was deactivated.
     func validate(reference: LeadReferenceData, actor: User, ownerFallback: Int64?) -> (LeadInput?, [String: String]) {
         var errors: [String: String] = [:]
         errors["name"] = Validate.text(name, label: "Name", required: true, max: 200)
@@ -71,7 +72,7 @@ struct LeadForm: Sendable {
         if actor.role.seesAllLeads {
             if ownerId.isEmpty {
                 owner = nil
-            } else if let id = Int64(ownerId), reference.user(id) != nil {
+            } else if let id = Int64(ownerId), reference.user(id) != nil || id == ownerFallback {
                 owner = id
             } else {
                 errors["owner_id"] = "Choose an active user as owner."

@@ -284,7 +284,7 @@ struct LeadShowPage: Page {
         case "reference": lead.reference
         case "name": lead.name
         case "email": lead.email
-        case "mailto": lead.email.isEmpty ? nil : "mailto:\(lead.email)"
+        case "mailto": lead.email.isEmpty ? nil : "mailto:" + lead.email.split(separator: "@", omittingEmptySubsequences: false).map { URLQuery.escape(String($0)) }.joined(separator: "@")
         case "phone": lead.phone
         case "company": lead.company
         case "source": detail.source?.name ?? "—"

@@ -20,6 +20,16 @@ struct LeadsController {
         group.get("/stages.css", use: stageStyles)
     }
 
+    /// Form lookups; a deactivated current owner is added so the select keeps them selected.
+    func formData(for lead: Lead?) async throws -> LeadReferenceData {
+        var data = try await database.leadReferenceData()
+        if let ownerId = lead?.ownerId, data.user(ownerId) == nil, var owner = try await database.user(id: ownerId) {
+            owner.name += " (inactive)"
+            data.users.append(owner)
+        }
+        return data
+    }
+
     static func leadId(_ context: AppRequestContext) throws -> Int64 {
         guard let id = context.parameters.get("id", as: Int64.self), id > 0 else { throw HTTPError(.notFound) }
         return id
@@ -84,7 +94,7 @@ struct LeadsController {
     @Sendable func edit(request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.user
         guard let lead = try await database.lead(id: try Self.leadId(context), viewer: user) else { throw HTTPError(.notFound) }
-        let page = LeadFormPage(leadId: lead.id, reference: lead.reference, form: LeadForm(lead: lead), data: try await database.leadReferenceData(), viewer: user)
+        let page = LeadFormPage(leadId: lead.id, reference: lead.reference, form: LeadForm(lead: lead), data: try await formData(for: lead), viewer: user)
         return services.views.render(page, request: request, context: context)
     }
 
@@ -92,7 +102,7 @@ struct LeadsController {
         let user = try context.user
         let id = try Self.leadId(context)
         guard let lead = try await database.lead(id: id, viewer: user) else { throw HTTPError(.notFound) }
-        let data = try await database.leadReferenceData()
+        let data = try await formData(for: lead)
         let form = LeadForm(form: context.form)
         var (input, errors) = form.validate(reference: data, actor: user, ownerFallback: lead.ownerId)
         guard let version = Int(form.version) else {

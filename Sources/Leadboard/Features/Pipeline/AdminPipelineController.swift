@@ -109,7 +109,7 @@ struct AdminPipelineController {
         var errors: [String: String] = [:]
         errors["name"] = Validate.text(name, label: "Name", required: true, max: 60)
         let hex = color.dropFirst()
-        if !(color.hasPrefix("#") && hex.count == 6 && hex.allSatisfy(\.isHexDigit)) { errors["color"] = "Use a colour like #3b82f6." }
+        if !(color.hasPrefix("#") && hex.count == 6 && hex.allSatisfy({ $0.isASCII && $0.isHexDigit })) { errors["color"] = "Use a colour like #3b82f6." }
         if StageCategory(rawValue: category) == nil { errors["category"] = "Choose open, won or lost." }
         return errors
     }
