@@ -168,6 +168,7 @@ extension TestApp {
             #expect(json.status == .notFound)
             #expect(try await app.storedLead(lead.uid).stageId == StageID.qualified)
             #expect(try await sam.post("/leads/\(lead.uid)/tasks/1/complete").status == .notFound)
+            #expect(try await sam.post("/leads/\(lead.uid)/move", [("stage_id", "not a number")]).status == .notFound)
         }
     }
 

@@ -84,6 +84,11 @@ struct MoveController {
         let form = context.form
         let returnTo = LocalRedirect.sanitize(form["return_to"]) ?? "/leads/\(id)"
         let wantsJSON = Self.wantsJSON(request)
+        // A lead the user may not see is a 404 whatever the rest of the request says.
+        guard try await database.lead(id: id, viewer: user) != nil else {
+            if wantsJSON { return Self.json(MoveJSON(ok: false, error: "This lead does not exist or is not yours."), status: .notFound) }
+            throw HTTPError(.notFound)
+        }
         guard let stageId = Int64(form.trimmed("stage_id")) else {
             if wantsJSON { return Self.json(MoveJSON(ok: false, error: MoveRefusal.unknownStage.message), status: .unprocessableContent) }
             return try await refusalPage(request: request, context: context, leadId: id, message: MoveRefusal.unknownStage.message, returnTo: returnTo)
