@@ -255,6 +255,26 @@ extension TestApp {
         }
     }
 
+    @Test func adminsAddRenameAndDeactivateSources() async throws {
+        let app = try await TestApp.make()
+        try await app.run { client in
+            let admin = try await app.signedIn(client, as: "a@example.com", role: .admin)
+            #expect(try await admin.post("/admin/pipeline/sources", [("name", "Trade Show")]).status == .seeOther)
+            let duplicate = try await admin.post("/admin/pipeline/sources", [("name", "trade show")])
+            #expect(duplicate.status == .unprocessableContent)
+            #expect(duplicate.contains("A source called trade show exists already."))
+            let source = try #require(try await app.database.leadReferenceData().sources.first { $0.name == "Trade Show" })
+            #expect(try await admin.post("/admin/pipeline/sources/\(source.uid)", [("name", "Trade Fair")]).status == .seeOther)
+            let saved = try #require(try await app.database.leadReferenceData().sources.first { $0.id == source.id })
+            #expect(saved.name == "Trade Fair" && !saved.isActive)
+            #expect(try await admin.post("/admin/pipeline/sources/\(source.uid)", [("name", "")]).status == .unprocessableContent)
+            // An inactive source is not offered for new leads.
+            #expect(!(try await admin.get("/leads/new").contains(">Trade Fair<")))
+            let manager = try await app.signedIn(client, as: "m@example.com", role: .manager)
+            #expect(try await manager.post("/admin/pipeline/sources", [("name", "Sneaky")]).status == .forbidden)
+        }
+    }
+
     @Test func atLeastOneOpenStageAlwaysRemains() async throws {
         let app = try await TestApp.make()
         try await app.run { client in

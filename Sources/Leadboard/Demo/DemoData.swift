@@ -55,7 +55,7 @@ public struct DemoData: Sendable {
             for login in report.createdLogins {
                 text += "\(login.role.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(login.email)  \(login.password)\n"
             }
-            FileManager.default.createFile(atPath: credentialsFile, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+            _ = FileManager.default.createFile(atPath: credentialsFile, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
         }
         return report
     }

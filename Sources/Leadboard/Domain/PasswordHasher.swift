@@ -47,7 +47,7 @@ public struct PasswordHasher: Sendable {
             }
         }
         guard result == ARGON2_OK.rawValue else { throw Failure.hashing(result) }
-        return String(cString: encoded)
+        return String(decoding: encoded.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     public func verifyBlocking(_ password: String, against encoded: String) -> Bool {

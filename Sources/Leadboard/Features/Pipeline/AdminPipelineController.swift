@@ -58,6 +58,8 @@ struct PipelinePage: Page {
     static let template = "admin/pipeline"
     var title: String { "Pipeline" }
     let config: PipelineConfig
+    var sources: [Source] = []
+    var sourceErrors: [String: String] = [:]
     var stageErrors: [Int64: [String: String]] = [:]
     var newStage: [String: String] = ["color": "#64748b"]
     var newErrors: [String: String] = [:]
@@ -70,6 +72,11 @@ struct PipelinePage: Page {
                     stage: stage, config: config, isFirst: index == 0, isLast: index == config.stages.count - 1,
                     errors: stageErrors[stage.uid] ?? [:])
             }
+        case "sources":
+            sources.map { source -> [String: String] in
+                ["id": String(source.uid), "name": source.name, "action": "/admin/pipeline/sources/\(source.uid)", "active": source.isActive ? "checked" : ""]
+            }
+        case "sourceErrors": sourceErrors
         case "newStage": newStage
         case "newErrors": newErrors
         case "newCategoryOptions":
@@ -91,12 +98,15 @@ struct AdminPipelineController {
         group.post("/pipeline/stages/{id}", use: update)
         group.post("/pipeline/reorder", use: reorder)
         group.post("/pipeline/stages/{id}/tasks", use: addTemplate)
+        group.post("/pipeline/sources", use: createSource)
+        group.post("/pipeline/sources/{id}", use: updateSource)
         group.post("/pipeline/stages/{id}/tasks/{taskId}", use: updateTemplate)
         group.post("/pipeline/stages/{id}/tasks/{taskId}/delete", use: deleteTemplate)
     }
 
     func render(_ request: Request, _ context: AppRequestContext, status: HTTPResponse.Status = .ok, configure: (inout PipelinePage) -> Void = { _ in }) async throws -> Response {
         var page = PipelinePage(config: try await database.pool.read { db in try db.pipelineConfig(withCounts: true) })
+        page.sources = try await database.leadReferenceData().sources
         configure(&page)
         return services.views.render(page, request: request, context: context, status: status)
     }
@@ -162,6 +172,37 @@ struct AdminPipelineController {
             throw PageError(.unprocessableContent, "Say which stage to move (stage_id and direction up or down) or give the full order.")
         }
         return Redirect.to("/admin/pipeline", flash: Flash(kind: .success, message: "Stage order saved."), cookies: services.cookies)
+    }
+
+    @Sendable func createSource(request: Request, context: AppRequestContext) async throws -> Response {
+        let name = context.form.trimmed("name")
+        var errors: [String: String] = [:]
+        errors["source_name"] = Validate.text(name, label: "Source name", required: true, max: 100)
+        if errors.isEmpty {
+            do {
+                try await database.createSource(name: name)
+                return Redirect.to("/admin/pipeline#sources", flash: Flash(kind: .success, message: "Added source \(name)."), cookies: services.cookies)
+            } catch let error as StageChangeError {
+                errors[error.field] = error.message
+            }
+        }
+        return try await render(request, context, status: .unprocessableContent) { $0.sourceErrors = errors }
+    }
+
+    @Sendable func updateSource(request: Request, context: AppRequestContext) async throws -> Response {
+        guard let id = context.parameters.get("id", as: Int64.self) else { throw HTTPError(.notFound) }
+        let name = context.form.trimmed("name")
+        var errors: [String: String] = [:]
+        errors["source_name"] = Validate.text(name, label: "Source name", required: true, max: 100)
+        if errors.isEmpty {
+            do {
+                try await database.updateSource(id: id, name: name, isActive: context.form.has("active"))
+                return Redirect.to("/admin/pipeline#sources", flash: Flash(kind: .success, message: "Saved source \(name)."), cookies: services.cookies)
+            } catch let error as StageChangeError {
+                errors[error.field] = error.message
+            }
+        }
+        return try await render(request, context, status: .unprocessableContent) { $0.sourceErrors = errors }
     }
 
     static func templateErrors(name: String, description: String) -> [String: String] {
