@@ -146,4 +146,17 @@ import Testing
         #expect(ActivityDetail.decode(assigned.detail).changes?.first?.to == sam.name)
         #expect(activities.contains { $0.kind == .imported })
     }
+
+    @Test func onlyRequiredOpenTasksCarryTheRequiredMarkOnTheDashboard() async throws {
+        let app = try await TestApp.make()
+        try await app.database.addTaskTemplate(stageId: StageID.newLead, name: "Optional research", description: "", isRequired: false)
+        try await app.run { client in
+            let sam = try await app.signedIn(client, as: "sam@example.com", role: .executive)
+            try await app.createLead("Tasked", owner: try await app.user("sam@example.com"))
+            let page = try await sam.get("/")
+            #expect(page.contains("Initial contact") && page.contains("Optional research"))
+            #expect(page.body.components(separatedBy: "<span class=\"pill\">required</span>").count - 1 == 1)
+            #expect(!page.contains("<span class=\"pill\"></span>"))
+        }
+    }
 }

@@ -51,7 +51,7 @@ extension AppDatabase {
             var totals: [Int64: (Int, Int64)] = [:]
             let totalsSQL: String
             let totalsArguments: StatementArguments
-            if let (tallySQL, tallyArguments) = query.tallyClause(ignoringStage: true) {
+            if let (tallySQL, tallyArguments) = query.tallyClause() {
                 (totalsSQL, totalsArguments) = ("SELECT stageId, SUM(n) AS n, SUM(valueCents) AS total FROM leadTally \(tallySQL) GROUP BY stageId", tallyArguments)
             } else {
                 (totalsSQL, totalsArguments) = (

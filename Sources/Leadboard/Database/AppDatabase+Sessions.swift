@@ -63,10 +63,6 @@ extension AppDatabase {
         }
     }
 
-    public func sessionCount(userId: Int64) async throws -> Int {
-        try await pool.read { db in try Session.filter(Column("userId") == userId).fetchCount(db) }
-    }
-
     /// Removes sessions past their idle or absolute limit and login failures older than `failureWindow`.
     public func pruneExpired(idleTimeout: TimeInterval, absoluteLifetime: TimeInterval, failureWindow: TimeInterval) async throws {
         let now = self.now

@@ -117,7 +117,7 @@ public struct LeadQuery: Sendable {
     }
 
     /// `(sql, arguments)` for `WHERE …` over `lead`. Throws `SearchSyntaxError` for bad search syntax.
-    public func whereClause(_ db: Database, ignoringStage: Bool = false) throws -> (String, StatementArguments) {
+    public func whereClause(_ db: Database) throws -> (String, StatementArguments) {
         var conditions: [String] = []
         var arguments: StatementArguments = []
         if filter.deleted && viewer.role == .admin {
@@ -139,7 +139,7 @@ public struct LeadQuery: Sendable {
             conditions.append("lead.ownerId = ?")
             arguments += [id]
         }
-        if let stageId = filter.stageId, !ignoringStage {
+        if let stageId = filter.stageId {
             conditions.append("lead.stageId = ?")
             arguments += [stageId]
         }
@@ -190,7 +190,7 @@ public struct LeadQuery: Sendable {
 
     /// When the filter uses only owner, stage and category, the `leadTally` rows that hold its
     /// counts and values: `(sql, arguments)` for `WHERE …` over `leadTally`, or nil.
-    public func tallyClause(ignoringStage: Bool = false) -> (String, StatementArguments)? {
+    public func tallyClause() -> (String, StatementArguments)? {
         guard filter.q.isEmpty, filter.sourceId == nil, filter.createdFrom == nil, filter.createdTo == nil, !filter.deleted else { return nil }
         var conditions = ["n > 0"]
         var arguments: StatementArguments = []
@@ -208,7 +208,7 @@ public struct LeadQuery: Sendable {
             conditions.append("ownerKey = ?")
             arguments += [id]
         }
-        if let stageId = filter.stageId, !ignoringStage {
+        if let stageId = filter.stageId {
             conditions.append("stageId = ?")
             arguments += [stageId]
         }

@@ -46,16 +46,6 @@ public enum Money {
         let fraction = value % 100
         return "\(cents < 0 ? "-" : "")\(symbol)\(whole)\(grouped).\(fraction < 10 ? "0" : "")\(fraction)"
     }
-
-    /// "$1.2M", "$350K": for tight spaces such as board columns.
-    public static func compact(_ cents: Int64) -> String {
-        let units = Double(cents) / 100
-        switch units {
-        case 1_000_000...: return symbol + String(format: "%.1fM", units / 1_000_000)
-        case 10_000...: return symbol + String(format: "%.0fK", units / 1000)
-        default: return display(cents)
-        }
-    }
 }
 
 /// Calendar days as `YYYY-MM-DD` strings, in UTC.

@@ -40,10 +40,10 @@ struct DashboardPage: Page {
             }
         case "recentLeads": f.recentLeads.map(LeadRowView.init)
         case "openTasks":
-            f.openTasks.map { task -> [String: String] in
+            f.openTasks.map { task -> [String: any Sendable] in
                 [
                     "name": task.name, "leadName": task.leadName, "href": "/leads/\(task.leadId)#tasks", "since": Format.date(task.createdAt),
-                    "required": task.isRequired ? "required" : "",
+                    "required": task.isRequired,
                 ]
             }
         case "activity": f.activity.map { ActivityView(row: $0, showLead: true) }
