@@ -25,10 +25,15 @@ struct DataOptions: ParsableArguments {
         return config
     }
 
+    /// Opens and migrates the database; a missing one is created after its path is printed on stderr.
+    /// Failures are one line naming the path, the cause and what to do.
     func open() throws -> AppDatabase {
-        let config = configuration()
-        try config.prepareDataDirectory()
-        return try AppDatabase.open(path: config.databasePath)
+        try DataFolder.openDatabase(configuration: configuration())
+    }
+
+    /// Like `open()`, but a missing database is an error (commands that only read or copy it).
+    func openExisting() throws -> AppDatabase {
+        try DataFolder.openDatabase(configuration: configuration(), createIfMissing: false)
     }
 }
 
@@ -37,7 +42,8 @@ struct LeadboardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "leadboard",
         abstract: "Leadboard: a lead-management CRM served as one small server.",
-        subcommands: [Serve.self, Migrate.self, UserCommand.self, Demo.self, Export.self, Import.self])
+        version: "leadboard \(LeadboardVersion.number) (commit \(buildCommit))",
+        subcommands: [Serve.self, Migrate.self, UserCommand.self, Demo.self, Export.self, Import.self, Backup.self, Restore.self, Check.self])
 }
 
 struct Serve: AsyncParsableCommand {
@@ -58,10 +64,18 @@ struct Serve: AsyncParsableCommand {
     var demo: Bool = envFlag("LEADBOARD_DEMO")
     @Option(help: "Largest attachment upload in MiB (env LEADBOARD_MAX_UPLOAD_MB).")
     var maxUploadMb: Int = Int(env["LEADBOARD_MAX_UPLOAD_MB"] ?? "") ?? 10
+    @Option(help: "Attachment MiB each user may keep (env LEADBOARD_USER_QUOTA_MB).")
+    var userQuotaMb: Int64 = Int64(env["LEADBOARD_USER_QUOTA_MB"] ?? "") ?? 1024
+    @Option(help: "Attachment MiB all users together may keep (env LEADBOARD_TOTAL_QUOTA_MB).")
+    var totalQuotaMb: Int64 = Int64(env["LEADBOARD_TOTAL_QUOTA_MB"] ?? "") ?? 10240
     @Option(help: "Sign out after this many idle hours (env LEADBOARD_SESSION_IDLE_HOURS).")
     var sessionIdleHours: Double = Double(env["LEADBOARD_SESSION_IDLE_HOURS"] ?? "") ?? 12
     @Option(help: "Sign out after this many days whatever the activity (env LEADBOARD_SESSION_MAX_DAYS).")
     var sessionMaxDays: Double = Double(env["LEADBOARD_SESSION_MAX_DAYS"] ?? "") ?? 7
+    @Flag(help: "Serve Prometheus metrics at /metrics to loopback clients (env LEADBOARD_METRICS=1).")
+    var metrics: Bool = envFlag("LEADBOARD_METRICS")
+    @Option(help: "Also answer /metrics to 'Authorization: Bearer TOKEN' from any address (env LEADBOARD_METRICS_TOKEN).")
+    var metricsToken: String? = env["LEADBOARD_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
 
     func run() async throws {
         var config = data.configuration()
@@ -71,8 +85,13 @@ struct Serve: AsyncParsableCommand {
         config.secureCookies = secureCookies
         config.trustProxyHeaders = trustProxy
         config.maxUploadBytes = maxUploadMb * 1024 * 1024
+        // Clamped so that a stray value cannot overflow; 0 turns uploads off.
+        config.userQuotaBytes = min(max(userQuotaMb, 0), 1 << 40) * 1024 * 1024
+        config.totalQuotaBytes = min(max(totalQuotaMb, 0), 1 << 40) * 1024 * 1024
         config.sessionIdleTimeout = sessionIdleHours * 3600
         config.sessionAbsoluteLifetime = sessionMaxDays * 86400
+        config.metricsEnabled = metrics
+        config.metricsToken = metricsToken
         let services = try await buildServices(configuration: config)
         if demo {
             let report = try await DemoData(database: services.database, hasher: services.hasher).seed(leads: 500, seed: 42, credentialsFile: config.demoCredentialsPath)
@@ -94,7 +113,8 @@ struct Serve: AsyncParsableCommand {
                 """)
         }
         print("Leadboard is serving on http://\(host):\(port)")
-        try await buildApplication(services: services).runService()
+        // SIGTERM/SIGINT: requests in flight get up to 10 s to finish, then the process exits 0.
+        try await runUntilStopped(buildApplication(services: services))
     }
 }
 

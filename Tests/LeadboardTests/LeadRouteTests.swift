@@ -200,6 +200,7 @@ extension LeadRouteTests {
     @Suite struct Form {
         @Test func invalidCreateReRendersWithMessagesAndKeepsInput() async throws {
             let app = try await TestApp.make()
+            try await app.markEntryStages(StageID.contacted)  // the fixed form creates the lead in Contacted
             try await app.run { client in
                 let browser = try await app.signedIn(client, as: "mia@example.com", role: .manager)
                 let page = try await browser.post(
@@ -815,7 +816,9 @@ extension LeadRouteTests {
                 let ada = try await app.user("ada@example.com")
                 let max = try await app.createUser("max@example.com", role: .manager, name: "Max Manager")
 
-                // Qualified has no required tasks and may move on to Proposal Sent (the default pipeline).
+                // Qualified has no required tasks and may move on to Proposal Sent (the default pipeline); new
+                // leads may start there once it is an entry stage.
+                try await app.markEntryStages(StageID.qualified)
                 let created = try await admin.post("/leads", [("name", "Old Name"), ("stage_id", String(StageID.qualified)), ("owner_id", String(ada.uid))])
                 let id = try #require(created.redirectedLeadId)
                 var lead = try await app.storedLead(id)

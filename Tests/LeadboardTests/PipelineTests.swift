@@ -279,6 +279,7 @@ extension TestApp {
         let app = try await TestApp.make()
         try await app.run { client in
             let admin = try await app.signedIn(client, as: "a@example.com", role: .admin)
+            try await app.markEntryStages(StageID.proposalSent)  // so New Lead, the first entry stage, may go
             for id in [StageID.newLead, StageID.contacted, StageID.qualified] {
                 #expect(try await admin.post("/admin/pipeline/stages/\(id)", [("name", "S\(id)"), ("color", "#111111"), ("category", "open")]).status == .seeOther)
             }

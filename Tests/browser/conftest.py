@@ -415,6 +415,24 @@ def as_role(request, login_as) -> Page:
     return login_as(getattr(request, "param", "manager"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def open_stages_are_entry_stages(browser, base_url, _register_server):
+    """New leads start in an entry stage (only New Lead by default), and the tests create leads in
+    every open stage: an admin ticks "Entry stage" on the others once, through the pipeline page."""
+    ctx = _new_context(browser, base_url)
+    page = ctx.new_page()
+    login(page, "admin")
+    page.goto("/admin/pipeline")
+    for name in ["Contacted", "Qualified", "Proposal Sent"]:
+        section = page.locator("section.stage-admin").filter(has=page.locator("h2 .badge", has_text=re.compile(f"^{name}$")))
+        section.locator("summary", has_text="Edit stage and rules").click()
+        section.locator("input[name=entry]").check()
+        with page.expect_navigation():
+            section.get_by_role("button", name="Save stage").click()
+        expect(page.locator(".flash")).to_have_text(f"Saved stage {name}.")
+    ctx.close()
+
+
 # --------------------------------------------------------------------------- failure artifacts
 
 

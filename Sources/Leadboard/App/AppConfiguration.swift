@@ -19,7 +19,16 @@ public struct AppConfiguration: Sendable {
     public var loginFailureWindow: TimeInterval = 600
     public var maxUploadBytes: Int = 10 * 1024 * 1024
     public var maxImportBytes: Int = 50 * 1024 * 1024
+    /// Attachment bytes one user may keep (`--user-quota-mb`) and all users together (`--total-quota-mb`).
+    public var userQuotaBytes: Int64 = 1024 * 1024 * 1024
+    public var totalQuotaBytes: Int64 = 10 * 1024 * 1024 * 1024
+    public var uploadQuota: UploadQuota { UploadQuota(perUserBytes: userQuotaBytes, totalBytes: totalQuotaBytes) }
     public var passwordHasher: PasswordHasher = .standard
+    /// How long a write waits for another connection's write lock before giving up (then a 503).
+    public var busyTimeout: TimeInterval = 10
+    /// Serve `GET /metrics` (`--metrics`): to loopback clients, and to `Authorization: Bearer <metricsToken>`.
+    public var metricsEnabled: Bool = false
+    public var metricsToken: String?
 
     public init() {}
 

@@ -13,6 +13,8 @@ public struct AppServices: Sendable {
     /// unknown email and a wrong password take the same time.
     let dummyPasswordHash: String
     let reportCache = ReportCache()
+    /// The Prometheus registry, only with `--metrics`.
+    var metrics: AppMetrics? = nil
 
     public var hasher: PasswordHasher { configuration.passwordHasher }
 }
@@ -21,22 +23,33 @@ public struct AppServices: Sendable {
 public func buildServices(
     configuration: AppConfiguration, clock: AppClock = .system, trace: (@Sendable (String) -> Void)? = nil
 ) async throws -> AppServices {
-    try configuration.prepareDataDirectory()
+    // Refuses an empty or non-SQLite file, announces a new database, and says what is wrong in one line.
+    let metrics = configuration.metricsEnabled ? AppMetrics() : nil
+    var profile: (@Sendable (String, TimeInterval) -> Void)? = nil
+    if let metrics { profile = { sql, seconds in metrics.recordStatement(sql: sql, seconds: seconds) } }
+    let database = try DataFolder.openDatabase(configuration: configuration) { (path: String) throws -> AppDatabase in
+        try AppDatabase.open(path: path, clock: clock, trace: trace, busyTimeout: configuration.busyTimeout, profile: profile)
+    }
     MultipartUpload.sweepPartialFiles(in: configuration.uploadsDirectory)
     MultipartUpload.sweepPartialFiles(in: (configuration.dataDirectory as NSString).appendingPathComponent("imports"))
-    let database = try AppDatabase.open(path: configuration.databasePath, clock: clock, trace: trace)
+    // Files moved into place by uploads whose row never committed (the process was killed).
+    try await DataFolder.sweepUnreferencedUploads(configuration: configuration, database: database)
     let views = try await Views(directory: configuration.templatesDirectory)
     let staticFiles = try StaticFiles(directory: configuration.publicDirectory)
+    let serverKey = try ServerKey.loadOrCreate(inDirectory: configuration.dataDirectory)
     let dummy = try await configuration.passwordHasher.hash(Secrets.token())
     return AppServices(
         database: database, configuration: configuration, views: views,
-        cookies: CookieJar(secure: configuration.secureCookies), staticFiles: staticFiles, dummyPasswordHash: dummy)
+        cookies: CookieJar(secure: configuration.secureCookies, signingKey: serverKey.bytes), staticFiles: staticFiles, dummyPasswordHash: dummy,
+        metrics: metrics)
 }
 
 /// The router with the whole middleware stack, exactly as production runs it.
 public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
-    router.add(middleware: SecurityHeadersMiddleware())
+    // Outermost, so it counts the status the client gets, error pages included.
+    if let metrics = services.metrics { router.add(middleware: MetricsMiddleware(metrics: metrics)) }
+    router.add(middleware: SecurityHeadersMiddleware(strictTransportSecurity: services.configuration.secureCookies))
     // Catches failures of the session layer itself (rendered without a user).
     router.add(middleware: ErrorPageMiddleware(views: services.views))
     router.add(middleware: SessionMiddleware(database: services.database, configuration: services.configuration, cookies: services.cookies))
@@ -51,6 +64,7 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
         return try services.staticFiles.response(for: path, request: request)
     }
     HealthController(services: services).addRoutes(to: router)
+    if let metrics = services.metrics { MetricsController(services: services, metrics: metrics).addRoutes(to: router) }
     AuthController(services: services).addRoutes(to: router)
 
     let signedIn = router.group().add(middleware: RequireLogin())

@@ -153,6 +153,15 @@ public enum LeadWriteError: Error, Equatable {
     case invalidReference(field: String, message: String)
 }
 
+/// A new lead asked for a stage it may not start in: it would start in `entryStage`, and the move
+/// rules refuse the move from there to the requested stage. Nothing was written.
+public struct LeadCreateRefusal: Error, Sendable, Equatable {
+    public var entryStage: String
+    public var refusal: MoveRefusal
+
+    public var message: String { "New leads start in \(entryStage). \(refusal.message)" }
+}
+
 /// The lookups every lead form and filter needs.
 public struct LeadReferenceData: Sendable {
     public var stages: [Stage]
@@ -283,12 +292,14 @@ extension AppDatabase {
         }
     }
 
-    /// Creates a lead with a new reference and its `created` activity, in one transaction.
+    /// Creates a lead with a new reference and its `created` activity, in one transaction. It starts
+    /// in an entry stage; any other stage is reached by a move under the pipeline rules (see
+    /// `Database.createLead`), and a refusal (`LeadCreateRefusal`) writes nothing.
     public func createLead(_ input: LeadInput, actor: User) async throws -> Lead {
         let now = self.now
         return try await pool.write { db in
             try db.checkReferences(input)
-            return try db.insertLead(input, actor: actor, at: now, kind: .created, detail: nil)
+            return try db.createLead(input, actor: actor, at: now, kind: .created, detail: nil, config: try db.pipelineConfig())
         }
     }
 
@@ -406,7 +417,41 @@ extension Database {
         return owned <= 5000
     }
 
-    /// Inserts a new lead with a fresh reference, its activity row (`created` or `imported`; the
+    /// Where a new lead asking for `input.stageId` starts: that stage when it is an entry stage,
+    /// otherwise the first entry stage, from which the move to the requested stage must pass the move
+    /// rules. Checked without writing: a new lead's open tasks are its entry stage's templates.
+    func entryStage(for input: LeadInput, actor: User, config: PipelineConfig) throws -> Stage {
+        let entries = config.entryStages
+        if let requested = entries.first(where: { $0.id == input.stageId }) { return requested }
+        guard let entry = entries.first else { throw LeadCreateRefusal(entryStage: "no stage", refusal: .unknownStage) }
+        do {
+            _ = try config.checkMove(from: entry.uid, request: MoveRequest(toStageId: input.stageId), actor: actor) { stage in
+                (config.templates[stage.uid] ?? []).filter(\.isRequired).map(\.name)
+            }
+        } catch let refusal as MoveRefusal {
+            // A lead that does not exist yet cannot have its tasks done or overridden from the create form.
+            if case .openTasks(let stage, let tasks, _) = refusal {
+                throw LeadCreateRefusal(entryStage: entry.name, refusal: .openTasks(stage: stage, tasks: tasks, canOverride: false))
+            }
+            throw LeadCreateRefusal(entryStage: entry.name, refusal: refusal)
+        }
+        return entry
+    }
+
+    /// Creates a lead (form, import) in the caller's transaction: inserted in its entry stage
+    /// (`entryStage(for:)`), then, when another stage was asked for, moved there by `moveLead` — the
+    /// same operation and rules as `POST /leads/{id}/move`, so the history shows both stays.
+    func createLead(_ input: LeadInput, actor: User, at now: Date, kind: ActivityKind, detail: ActivityDetail?, config: PipelineConfig) throws -> Lead {
+        let entry = try entryStage(for: input, actor: actor, config: config)
+        var start = input
+        start.stageId = entry.uid
+        let lead = try insertLead(start, actor: actor, at: now, kind: kind, detail: detail, templates: config.templates[entry.uid] ?? [])
+        guard entry.uid != input.stageId else { return lead }
+        return try moveLead(lead, request: MoveRequest(toStageId: input.stageId), actor: actor, at: now, config: config).lead
+    }
+
+    /// Inserts a new lead in `input.stageId` as given (no pipeline rules: callers go through
+    /// `createLead`), with a fresh reference, its activity row (`created` or `imported`; the
     /// detail defaults to the reference) and its first stage stay with tasks.
     func insertLead(_ input: LeadInput, actor: User, at now: Date, kind: ActivityKind, detail: ActivityDetail?, templates: [TaskTemplate]? = nil) throws -> Lead {
         var lead = Lead(

@@ -34,11 +34,16 @@ extension AppDatabase {
 
     // MARK: Attachments
 
-    /// Records an uploaded file (already stored under `storedName`) against a visible lead.
-    public func addAttachment(_ attachment: Attachment, actor: User) async throws -> Attachment {
+    /// Records an uploaded file (already stored under `storedName`) against a visible lead. With a
+    /// `quota`, throws `UploadQuota.Exceeded` when the file does not fit, checked in the same write
+    /// transaction so that concurrent uploads cannot together pass the limit.
+    public func addAttachment(_ attachment: Attachment, actor: User, quota: UploadQuota? = nil) async throws -> Attachment {
         let now = self.now
         return try await pool.write { db in
             guard var lead = try db.visibleLead(id: attachment.leadId, viewer: actor) else { throw LeadWriteError.notFound }
+            if let quota, let exceeded = quota.refusal(adding: attachment.size, to: try db.uploadUsage(userId: actor.uid)) {
+                throw exceeded
+            }
             var row = attachment
             row.createdAt = now
             row.uploaderId = actor.id

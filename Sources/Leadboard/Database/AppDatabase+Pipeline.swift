@@ -81,6 +81,40 @@ public struct PipelineConfig: Sendable {
     }
 }
 
+extension PipelineConfig {
+    /// Active entry stages in pipeline order: where new leads start.
+    public var entryStages: [Stage] { stages.filter { $0.isEntry && $0.isActive } }
+
+    /// The rules of a move, the one home for them: the target must be active and allowed next, the
+    /// current stage not final, a lost stage needs a reason, and required open tasks of the current
+    /// stage (`openRequiredTasks`, asked only when they matter) block the move unless a manager or
+    /// admin overrides with a comment (never for lost).
+    func checkMove(
+        from stageId: Int64, request: MoveRequest, actor: User, openRequiredTasks: (Stage) throws -> [String]
+    ) throws -> (from: Stage, to: Stage, overridden: Bool) {
+        guard let from = stage(stageId) else { throw MoveRefusal.unknownStage }
+        guard let to = stage(request.toStageId), to.isActive else { throw MoveRefusal.unknownStage }
+        if from.id == to.id { throw MoveRefusal.sameStage(stage: from.name) }
+        if from.isFinal { throw MoveRefusal.finalStage(stage: from.name) }
+        let allowed = transitions[from.uid] ?? []
+        if !allowed.isEmpty && !allowed.contains(to.uid) {
+            throw MoveRefusal.notAllowed(from: from.name, to: to.name, allowed: allowedTargets(from: from.uid).map(\.name))
+        }
+        if to.category == .lost && request.lostReason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw MoveRefusal.lostReasonRequired(stage: to.name)
+        }
+        guard to.category != .lost else { return (from, to, false) }
+        let openRequired = try openRequiredTasks(from)
+        guard !openRequired.isEmpty else { return (from, to, false) }
+        let mayOverride = actor.role.seesAllLeads
+        guard request.override && mayOverride else {
+            throw MoveRefusal.openTasks(stage: from.name, tasks: openRequired, canOverride: mayOverride)
+        }
+        guard !request.comment.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw MoveRefusal.overrideNeedsComment }
+        return (from, to, true)
+    }
+}
+
 extension Database {
     /// Stages, rules and templates; `withCounts` adds live leads per stage (a scan: admin page only).
     func pipelineConfig(withCounts: Bool = false) throws -> PipelineConfig {
@@ -118,33 +152,15 @@ extension Database {
         }
     }
 
-    /// The rules of a move, checked without writing: the target must be active and allowed next, the
-    /// current stage not final, a lost stage needs a reason, and required open tasks of the current
-    /// stage block the move unless a manager or admin overrides with a comment (never for lost).
+    /// The rules of a move, checked without writing (see `PipelineConfig.checkMove`); the required
+    /// tasks still open are the lead's own.
     func checkMove(_ lead: Lead, request: MoveRequest, actor: User, config: PipelineConfig) throws -> (from: Stage, to: Stage, overridden: Bool) {
-        guard let from = config.stage(lead.stageId) else { throw MoveRefusal.unknownStage }
-        guard let to = config.stage(request.toStageId), to.isActive else { throw MoveRefusal.unknownStage }
-        if from.id == to.id { throw MoveRefusal.sameStage(stage: from.name) }
-        if from.isFinal { throw MoveRefusal.finalStage(stage: from.name) }
-        let allowed = config.transitions[from.uid] ?? []
-        if !allowed.isEmpty && !allowed.contains(to.uid) {
-            throw MoveRefusal.notAllowed(from: from.name, to: to.name, allowed: config.allowedTargets(from: from.uid).map(\.name))
+        try config.checkMove(from: lead.stageId, request: request, actor: actor) { from in
+            try String.fetchAll(
+                self,
+                sql: "SELECT name FROM leadTask WHERE leadId = ? AND stageId = ? AND status = 'open' AND isRequired = 1 ORDER BY position, id",
+                arguments: [lead.id, from.id])
         }
-        if to.category == .lost && request.lostReason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            throw MoveRefusal.lostReasonRequired(stage: to.name)
-        }
-        guard to.category != .lost else { return (from, to, false) }
-        let openRequired = try String.fetchAll(
-            self,
-            sql: "SELECT name FROM leadTask WHERE leadId = ? AND stageId = ? AND status = 'open' AND isRequired = 1 ORDER BY position, id",
-            arguments: [lead.id, from.id])
-        guard !openRequired.isEmpty else { return (from, to, false) }
-        let mayOverride = actor.role.seesAllLeads
-        guard request.override && mayOverride else {
-            throw MoveRefusal.openTasks(stage: from.name, tasks: openRequired, canOverride: mayOverride)
-        }
-        guard !request.comment.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw MoveRefusal.overrideNeedsComment }
-        return (from, to, true)
     }
 
     /// The one move operation every path uses (lead page, board, edit form, import). Checks the

@@ -8,16 +8,22 @@ public struct StageInput: Sendable {
     public var category: StageCategory
     public var isActive: Bool
     public var isFinal: Bool
+    /// New leads may start here (open stages only).
+    public var isEntry: Bool
     public var nextStageIds: Set<Int64>
     /// Where the stage's leads go when it is deactivated.
     public var moveLeadsTo: Int64?
 
-    public init(name: String, color: String, category: StageCategory, isActive: Bool = true, isFinal: Bool = false, nextStageIds: Set<Int64> = [], moveLeadsTo: Int64? = nil) {
+    public init(
+        name: String, color: String, category: StageCategory, isActive: Bool = true, isFinal: Bool = false, isEntry: Bool = false,
+        nextStageIds: Set<Int64> = [], moveLeadsTo: Int64? = nil
+    ) {
         self.name = name
         self.color = color
         self.category = category
         self.isActive = isActive
         self.isFinal = isFinal
+        self.isEntry = isEntry
         self.nextStageIds = nextStageIds
         self.moveLeadsTo = moveLeadsTo
     }
@@ -35,12 +41,17 @@ extension AppDatabase {
     public func createStage(_ input: StageInput) async throws -> Stage {
         try await pool.write { db in
             try Self.checkUniqueName(db, input.name, except: nil)
+            if input.isEntry && input.category != .open { throw StageChangeError(field: "entry", message: Self.entryMustBeOpen) }
             let position = (try Int.fetchOne(db, sql: "SELECT MAX(position) FROM stage") ?? 0) + 1
-            var stage = Stage(id: nil, name: input.name, color: input.color, position: position, category: input.category, isActive: true, isFinal: input.isFinal)
+            var stage = Stage(
+                id: nil, name: input.name, color: input.color, position: position, category: input.category, isActive: true, isFinal: input.isFinal,
+                isEntry: input.isEntry)
             try stage.insert(db)
             return stage
         }
     }
+
+    static let entryMustBeOpen = "Only open stages can be entry stages: untick “Entry stage” or choose the open category."
 
     static func checkUniqueName(_ db: Database, _ name: String, except id: Int64?) throws {
         let clash = try Int.fetchOne(
@@ -50,7 +61,7 @@ extension AppDatabase {
 
     /// Saves a stage's settings and rules. Deactivating a stage that holds leads moves them (deleted
     /// ones too) to `moveLeadsTo` in the same transaction, with history and activity; at least one
-    /// active `open` stage always remains.
+    /// active `open` stage and one active entry stage always remain (the schema enforces the latter too).
     public func updateStage(id: Int64, input: StageInput, actor: User) async throws {
         let now = self.now
         try await pool.write { db in
@@ -61,6 +72,16 @@ extension AppDatabase {
                     db, sql: "SELECT COUNT(*) FROM stage WHERE isActive = 1 AND category = 'open' AND id <> ?", arguments: [id]) ?? 0
                 if otherOpen == 0 {
                     throw StageChangeError(field: input.isActive ? "category" : "active", message: "At least one active open stage must remain.")
+                }
+            }
+            if input.isEntry && input.category != .open { throw StageChangeError(field: "entry", message: Self.entryMustBeOpen) }
+            if stage.isActive && stage.isEntry && (!input.isActive || !input.isEntry) {
+                let otherEntry = try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM stage WHERE isActive = 1 AND isEntry = 1 AND id <> ?", arguments: [id]) ?? 0
+                if otherEntry == 0 {
+                    throw StageChangeError(
+                        field: input.isEntry ? "active" : "entry",
+                        message: "This is the only entry stage, where new leads start: make another open stage an entry stage first.")
                 }
             }
             if stage.isActive && !input.isActive {
@@ -80,6 +101,7 @@ extension AppDatabase {
             stage.category = input.category
             stage.isActive = input.isActive
             stage.isFinal = input.isFinal
+            stage.isEntry = input.isEntry
             try stage.update(db)
             try db.execute(sql: "DELETE FROM stageTransition WHERE fromStageId = ?", arguments: [id])
             if !input.isFinal {

@@ -16,6 +16,8 @@ public struct Stage: Codable, Sendable, Identifiable, FetchableRecord, MutablePe
     public var isActive: Bool
     /// No lead may move on from a final stage.
     public var isFinal: Bool
+    /// New leads may start here (open stages only; at least one active entry stage always exists).
+    public var isEntry: Bool
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
     public var uid: Int64 { id ?? 0 }
 }

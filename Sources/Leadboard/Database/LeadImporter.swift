@@ -92,7 +92,8 @@ public enum LeadImporter {
             stagesByName = Dictionary(reference.stages.filter(\.isActive).map { ($0.name.lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
             sourcesByName = Dictionary(reference.sources.map { ($0.name.lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
             usersByEmail = Dictionary(reference.users.map { ($0.email.lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
-            defaultStage = reference.stages.first { $0.isActive && $0.category == .open }
+            // A row without a stage starts where new leads start.
+            defaultStage = reference.stages.first { $0.isActive && $0.isEntry }
         }
     }
 
@@ -165,6 +166,31 @@ public enum LeadImporter {
         }
     }
 
+    /// The creation rule for a new row (`Database.entryStage(for:)`): nil when the lead may start in
+    /// its stage, otherwise the reason, as the lead form shows it.
+    static func checkCreate(_ db: Database, input: LeadInput, actor: User, config: PipelineConfig) throws -> String? {
+        do {
+            _ = try db.entryStage(for: input, actor: actor, config: config)
+            return nil
+        } catch let refusal as LeadCreateRefusal {
+            return "Stage refused: \(refusal.message)"
+        }
+    }
+
+    /// What only the rows before it decide about a new row, the same for the preview and the errors
+    /// CSV (and so for the import, which sees the leads created before): a second row with a new email
+    /// matches the lead the first one creates, and a new lead must be allowed to start in its stage.
+    static func resolveNew(
+        _ outcome: Outcome, db: Database, actor: User, config: PipelineConfig, seenNewEmails: inout Set<String>
+    ) throws -> Outcome {
+        guard case .create(let input) = outcome else { return outcome }
+        let email = input.email.lowercased()
+        if !email.isEmpty && seenNewEmails.contains(email) { return .match(leadId: 0, input: input, stageGiven: false) }
+        if let problem = try checkCreate(db, input: input, actor: actor, config: config) { return .invalid(problem) }
+        if !email.isEmpty { seenNewEmails.insert(email) }
+        return outcome
+    }
+
     /// Reads the file without writing: counts and the first invalid rows.
     public static func preview(
         path: String, database: AppDatabase, actor: User, options: ImportOptions, maxIssues: Int = ImportPreview.issuesShown
@@ -188,11 +214,9 @@ public enum LeadImporter {
             var seenNewEmails = Set<String>()
             while let record = reader.next() {
                 preview.rows += 1
-                var outcome = try evaluate(record, header: header, lookups: lookups, actor: actor, options: options, existing: existing)
-                if case .create(let input) = outcome, !input.email.isEmpty {
-                    // A second row with the same new email will match the lead the first one creates.
-                    if !seenNewEmails.insert(input.email.lowercased()).inserted { outcome = .match(leadId: 0, input: input, stageGiven: false) }
-                }
+                var outcome = try resolveNew(
+                    try evaluate(record, header: header, lookups: lookups, actor: actor, options: options, existing: existing),
+                    db: db, actor: actor, config: config, seenNewEmails: &seenNewEmails)
                 if case .match(let leadId, let input, let stageGiven) = outcome, options.updateExisting, leadId > 0, stageGiven,
                     let problem = try checkUpdate(db, leadId: leadId, input: input, actor: actor, config: config)
                 {
@@ -221,9 +245,12 @@ public enum LeadImporter {
             let lookups = try Lookups(db)
             let config = try db.pipelineConfig()
             let existing = try existingLookup(db)
+            var seenNewEmails = Set<String>()
             while let record = reader.next() {
-                var outcome = try evaluate(record, header: header, lookups: lookups, actor: actor, options: options, existing: existing)
-                if case .match(let leadId, let input, let stageGiven) = outcome, options.updateExisting, stageGiven,
+                var outcome = try resolveNew(
+                    try evaluate(record, header: header, lookups: lookups, actor: actor, options: options, existing: existing),
+                    db: db, actor: actor, config: config, seenNewEmails: &seenNewEmails)
+                if case .match(let leadId, let input, let stageGiven) = outcome, options.updateExisting, leadId > 0, stageGiven,
                     let problem = try checkUpdate(db, leadId: leadId, input: input, actor: actor, config: config)
                 {
                     outcome = .invalid(problem)
@@ -236,8 +263,9 @@ public enum LeadImporter {
         }
     }
 
-    /// Imports every valid row in one transaction, with one `imported` activity per lead. Invalid
-    /// rows (the preview's, including updates whose stage change the pipeline refuses) are left out;
+    /// Imports every valid row in one transaction, with one `imported` activity per lead. New leads
+    /// start like the form's (`Database.createLead`). Invalid rows (the preview's, including new rows
+    /// and updates whose stage the pipeline refuses) are left out;
     /// any failure while writing rolls the whole import back.
     public static func run(
         path: String, database: AppDatabase, actor: User, options: ImportOptions, fileLabel: String, jobToken: String? = nil,
@@ -266,7 +294,16 @@ public enum LeadImporter {
                 case .invalid:
                     result.invalid += 1
                 case .create(let input):
-                    _ = try db.insertLead(input, actor: actor, at: now, kind: .imported, detail: detail, templates: config.templates[input.stageId] ?? [])
+                    // A stage the pipeline refuses for a new lead makes the row invalid, exactly as the preview showed.
+                    if try checkCreate(db, input: input, actor: actor, config: config) != nil {
+                        result.invalid += 1
+                        continue
+                    }
+                    do {
+                        _ = try db.createLead(input, actor: actor, at: now, kind: .imported, detail: detail, config: config)
+                    } catch let refusal as MoveRefusal {
+                        throw ImportAborted(line: record.line, reason: "Stage refused: \(refusal.message)")
+                    }
                     result.created += 1
                 case .match(let leadId, let input, let stageGiven):
                     guard options.updateExisting, var lead = try Lead.fetchOne(db, key: leadId) else {

@@ -267,6 +267,27 @@ enum Migrations {
                 END;
                 """)
         }
+        migrator.registerMigration("v7-entry-stages") { db in
+            // New leads start in an entry stage; reaching any other stage goes through the move rules.
+            // Existing pipelines get their first open stage (the default "New Lead") as the entry stage.
+            try db.alter(table: "stage") { t in
+                t.add(column: "isEntry", .boolean).notNull().defaults(to: false)
+            }
+            try db.execute(sql: """
+                UPDATE stage SET isEntry = 1 WHERE id = (
+                  SELECT id FROM stage WHERE category = 'open' ORDER BY isActive DESC, position, id LIMIT 1);
+                CREATE TRIGGER stage_entry_open_insert BEFORE INSERT ON stage WHEN NEW.isEntry AND NEW.category <> 'open'
+                BEGIN SELECT RAISE(ABORT, 'Only open stages can be entry stages.'); END;
+                CREATE TRIGGER stage_entry_open_update BEFORE UPDATE OF isEntry, category ON stage WHEN NEW.isEntry AND NEW.category <> 'open'
+                BEGIN SELECT RAISE(ABORT, 'Only open stages can be entry stages.'); END;
+                CREATE TRIGGER stage_entry_remains_update AFTER UPDATE OF isEntry, isActive ON stage
+                WHEN NOT EXISTS (SELECT 1 FROM stage WHERE isEntry AND isActive)
+                BEGIN SELECT RAISE(ABORT, 'At least one active entry stage must remain.'); END;
+                CREATE TRIGGER stage_entry_remains_delete AFTER DELETE ON stage
+                WHEN NOT EXISTS (SELECT 1 FROM stage WHERE isEntry AND isActive)
+                BEGIN SELECT RAISE(ABORT, 'At least one active entry stage must remain.'); END;
+                """)
+        }
         return migrator
     }
 }

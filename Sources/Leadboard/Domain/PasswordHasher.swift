@@ -22,11 +22,15 @@ public struct PasswordHasher: Sendable {
     public static let minimumLength = 12
     public static let maximumLength = 128
 
-    /// Returns a message for a password that does not meet the length rule, or nil.
+    /// Returns a message for a password that is too short, too long or known from data breaches, or nil.
+    /// Every place that sets a password (account, admin, command line) asks this one function.
     public static func problem(with password: String) -> String? {
         let count = password.count
         if count < minimumLength { return "Use at least \(minimumLength) characters." }
         if count > maximumLength { return "Use at most \(maximumLength) characters." }
+        if BreachedPasswords.contains(password) {
+            return "This password appears in lists of passwords leaked in data breaches, so attackers try it first. Choose another."
+        }
         return nil
     }
 

@@ -8,6 +8,8 @@ struct CookieJar: Sendable {
     static let flash = "lb_flash"
 
     let secure: Bool
+    /// Signs the flash cookie, so that nobody can plant a message on someone else's page.
+    let signingKey: [UInt8]
 
     func session(_ token: String) -> Cookie {
         Cookie(name: Self.session, value: token, path: "/", secure: secure, httpOnly: true, sameSite: .lax)
@@ -18,22 +20,32 @@ struct CookieJar: Sendable {
     }
 
     func flash(_ flash: Flash) -> Cookie {
-        let encoded = Secrets.base64URL(Array("\(flash.kind.rawValue):\(flash.message)".utf8))
-        return Cookie(name: Self.flash, value: encoded, maxAge: 120, path: "/", secure: secure, httpOnly: true, sameSite: .lax)
+        Cookie(name: Self.flash, value: encodeFlash(flash), maxAge: 120, path: "/", secure: secure, httpOnly: true, sameSite: .lax)
     }
 
     func expired(_ name: String) -> Cookie {
         Cookie(name: name, value: "", maxAge: 0, path: "/", secure: secure, httpOnly: true, sameSite: .lax)
     }
 
-    static func decodeFlash(_ value: String) -> Flash? {
-        var base64 = value.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8),
-            let colon = text.firstIndex(of: ":"), let kind = Flash.Kind(rawValue: String(text[..<colon]))
+    /// `payload.tag`, both base64url: the payload is `kind:message`, the tag its HMAC-SHA256 under the
+    /// server key (with a purpose prefix, so a tag made for another use never passes as a flash).
+    func encodeFlash(_ flash: Flash) -> String {
+        let payload = Array("\(flash.kind.rawValue):\(flash.message.prefix(500))".utf8)
+        return Secrets.base64URL(payload) + "." + Secrets.base64URL(MessageAuthentication.sign(Self.flashPurpose + payload, key: signingKey))
+    }
+
+    /// The flash in a cookie value, or nil when it is malformed or its signature does not match.
+    func decodeFlash(_ value: String) -> Flash? {
+        let parts = value.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2, let payload = Secrets.decodeBase64URL(parts[0]), let tag = Secrets.decodeBase64URL(parts[1]),
+            MessageAuthentication.verify(tag, for: Self.flashPurpose + payload, key: signingKey),
+            let text = String(bytes: payload, encoding: .utf8), let colon = text.firstIndex(of: ":"),
+            let kind = Flash.Kind(rawValue: String(text[..<colon]))
         else { return nil }
         return Flash(kind: kind, message: String(text[text.index(after: colon)...].prefix(500)))
     }
+
+    private static let flashPurpose = Array("leadboard.flash.v1\n".utf8)
 }
 
 /// Post/Redirect/Get helpers.

@@ -1,6 +1,8 @@
 import Foundation
+import GRDB
 import Hummingbird
 import Logging
+import NIOHTTP1
 
 /// A refusal whose message was written for the user (safe to show).
 public struct PageError: Error, HTTPResponseError {
@@ -48,6 +50,10 @@ struct ErrorPageMiddleware: RouterMiddleware {
             let reference = context.requestId
             if status == .internalServerError {
                 context.logger.error("request failed", metadata: ["ref": "\(reference)", "error": "\(String(reflecting: error))"])
+            } else if Self.isDatabaseBusy(error) {
+                context.logger.warning(
+                    "database busy: answered 503, client told to retry",
+                    metadata: ["ref": "\(reference)", "status": "503", "error": "\(String(reflecting: error))"])
             } else {
                 context.logger.info("request refused", metadata: ["ref": "\(reference)", "status": "\(status.code)"])
             }
@@ -55,6 +61,9 @@ struct ErrorPageMiddleware: RouterMiddleware {
                 status: status.code, heading: "\(status.code) · \(Self.heading(status))", message: message, reference: reference)
             var response = views.render(page, request: request, context: context, status: status)
             if status == .methodNotAllowed { response.headers[.allow] = "GET, POST" }
+            if Self.isDatabaseBusy(error) { response.headers[.retryAfter] = String(Self.busyRetryAfterSeconds) }
+            // The rest of an unparseable request cannot be trusted to end where the next one begins.
+            if error is HTTPParserError { response.headers[.connection] = "close" }
             return response
         }
     }
@@ -68,7 +77,21 @@ struct ErrorPageMiddleware: RouterMiddleware {
         if let http = error as? any HTTPResponseError {
             return (http.status, defaultMessage(http.status))
         }
+        if isDatabaseBusy(error) {
+            return (.serviceUnavailable, "The database is busy right now, so this request could not be completed. Please try again in a few seconds.")
+        }
+        // NIO's HTTP parser failed on the body (for example a malformed chunk) while a handler read it.
+        if error is HTTPParserError { return (.badRequest, "The request could not be parsed.") }
         return (.internalServerError, defaultMessage(.internalServerError))
+    }
+
+    /// Seconds a client is asked to wait after a busy database (`Retry-After`).
+    static let busyRetryAfterSeconds = 5
+
+    /// Another connection held SQLite's write lock for longer than the busy timeout.
+    static func isDatabaseBusy(_ error: any Error) -> Bool {
+        guard let error = error as? DatabaseError else { return false }
+        return error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
     }
 
     static func heading(_ status: HTTPResponse.Status) -> String {
@@ -82,6 +105,7 @@ struct ErrorPageMiddleware: RouterMiddleware {
         case 413: "Too large"
         case 422: "Cannot process"
         case 429: "Too many attempts"
+        case 503: "Busy, please retry"
         default: status.code >= 500 ? "Something went wrong" : status.reasonPhrase
         }
     }
@@ -99,9 +123,11 @@ struct ErrorPageMiddleware: RouterMiddleware {
     }
 }
 
-/// Security headers on every response; `no-store` on everything but static files.
+/// Security headers on every response; `no-store` on everything but static files; HSTS when the
+/// deployment is TLS (`--secure-cookies`), so browsers never fall back to plain HTTP for a year.
 struct SecurityHeadersMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
+    var strictTransportSecurity: Bool = false
     static let contentSecurityPolicy =
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 
@@ -114,6 +140,7 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         response.headers[Header.crossOriginOpenerPolicy] = "same-origin"
         if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
         response.headers[.server] = nil
+        if strictTransportSecurity { response.headers[.strictTransportSecurity] = "max-age=31536000" }
         return response
     }
 }

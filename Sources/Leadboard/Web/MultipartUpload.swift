@@ -24,9 +24,10 @@ public struct ReceivedForm: Sendable {
 
 /// Streams a `multipart/form-data` body through MultipartKit's parser, writing the part named
 /// `fileField` to `directory` as it arrives (bounded memory) and hashing it on the way.
-/// A body larger than `limit` is a 413 and a malformed one a 400; neither leaves a file behind.
+/// A body larger than `limit`, or a file part larger than `fileLimit` (checked before each write, so
+/// the file on disk never grows past it), is a 413 and a malformed one a 400; neither leaves a file behind.
 enum MultipartUpload {
-    static func receive(_ request: Request, fileField: String, limit: Int, directory: String) async throws -> ReceivedForm {
+    static func receive(_ request: Request, fileField: String, limit: Int, fileLimit: Int64 = .max, directory: String) async throws -> ReceivedForm {
         guard let contentType = request.headers[.contentType], let boundary = boundary(in: contentType) else {
             throw PageError(.badRequest, "Send the form as multipart/form-data.")
         }
@@ -34,7 +35,7 @@ enum MultipartUpload {
             throw PageError(.contentTooLarge, tooLargeMessage(limit))
         }
         let parser = MultipartParser(boundary: boundary)
-        let state = UploadState(directory: directory, fileField: fileField)
+        let state = UploadState(directory: directory, fileField: fileField, fileLimit: fileLimit)
         parser.onHeader = { name, value in state.header(name: name, value: value) }
         parser.onBody = { buffer in state.body(&buffer) }
         parser.onPartComplete = { state.partComplete() }
@@ -89,6 +90,7 @@ enum MultipartUpload {
     private final class UploadState: @unchecked Sendable {
         let directory: String
         let fileField: String
+        let fileLimit: Int64
         var headers: [(String, String)] = []
         var fieldBuffer: [UInt8] = []
         var handle: FileHandle?
@@ -105,9 +107,10 @@ enum MultipartUpload {
         var finished = false
         var inPart = false
 
-        init(directory: String, fileField: String) {
+        init(directory: String, fileField: String, fileLimit: Int64) {
             self.directory = directory
             self.fileField = fileField
+            self.fileLimit = fileLimit
         }
 
         func header(name: String, value: String) {
@@ -143,8 +146,12 @@ enum MultipartUpload {
         func body(_ buffer: inout ByteBuffer) {
             if !inPart { startPart() }
             beginBodyIfNeeded()
-            guard let bytes = buffer.readBytes(length: buffer.readableBytes) else { return }
+            guard error == nil, let bytes = buffer.readBytes(length: buffer.readableBytes) else { return }
             if currentIsFile {
+                if fileSize + Int64(bytes.count) > fileLimit {
+                    error = PageError(.contentTooLarge, "The file is too large. Nothing was stored.")
+                    return
+                }
                 hasher.update(bytes)
                 fileSize += Int64(bytes.count)
                 do { try handle?.write(contentsOf: bytes) } catch { self.error = PageError(.internalServerError, "The upload could not be stored.") }

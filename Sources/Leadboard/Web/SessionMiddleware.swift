@@ -35,7 +35,7 @@ struct SessionMiddleware: RouterMiddleware {
             context.csrfToken = token
         }
         let flashCookie = request.cookies[CookieJar.flash]?.value
-        if let flashCookie { context.flash = CookieJar.decodeFlash(flashCookie) }
+        if let flashCookie { context.flash = cookies.decodeFlash(flashCookie) }
 
         var response = try await next(request, context)
         // Only pages carry forms; health checks and static files need no token.

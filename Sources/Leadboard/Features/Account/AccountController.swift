@@ -9,6 +9,8 @@ struct AccountPage: Page {
     let role: String
     let lastLogin: String
     var errors: [String: String] = [:]
+    /// Sessions and upload usage, filled in by `AccountController.render`.
+    var overview = AccountOverview()
 
     func child(named name: String) -> Any? {
         switch name {
@@ -17,6 +19,9 @@ struct AccountPage: Page {
         case "role": role
         case "lastLogin": lastLogin
         case "errors": errors
+        case "sessions": overview.sessions
+        case "hasOtherSessions": overview.hasOtherSessions
+        case "uploadUsage": overview.uploadUsage
         default: nil
         }
     }
@@ -30,6 +35,14 @@ struct AccountController {
     func addRoutes(to router: RouterGroup<AppRequestContext>) {
         router.get("/account", use: show)
         router.post("/account/password", use: changePassword)
+        AccountSessionsController(services: services).addRoutes(to: router)
+    }
+
+    /// Renders the account page with the user's sessions and upload usage.
+    func render(_ page: AccountPage, request: Request, context: AppRequestContext, status: HTTPResponse.Status = .ok) async throws -> Response {
+        var page = page
+        page.overview = try await AccountOverview.load(for: try context.user, context: context, services: services)
+        return services.views.render(page, request: request, context: context, status: status)
     }
 
     func page(for user: User, errors: [String: String] = [:]) -> AccountPage {
@@ -39,23 +52,33 @@ struct AccountController {
     }
 
     @Sendable func show(request: Request, context: AppRequestContext) async throws -> Response {
-        services.views.render(page(for: try context.user), request: request, context: context)
+        try await render(page(for: try context.user), request: request, context: context)
     }
 
     @Sendable func changePassword(request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.user
+        // The sign-in throttle and its counters: a session is no licence to guess the password faster.
+        let throttle = LoginThrottle(services: services)
+        if let blocked = try await throttle.check(email: user.email, clientAddress: context.clientAddress) {
+            var response = try await render(
+                page(for: user, errors: ["current_password": blocked.message]), request: request, context: context, status: .tooManyRequests)
+            blocked.apply(to: &response)
+            return response
+        }
         let current = context.form["current_password"] ?? ""
         let new = context.form["new_password"] ?? ""
         var errors: [String: String] = [:]
         if let problem = PasswordHasher.problem(with: new) { errors["new_password"] = problem }
         if !(await services.hasher.verify(current, against: user.passwordHash)) {
+            try await throttle.recordFailure(email: user.email, clientAddress: context.clientAddress)
             errors["current_password"] = "That is not your current password."
         }
         if !errors.isEmpty {
-            return services.views.render(page(for: user, errors: errors), request: request, context: context, status: .unprocessableContent)
+            return try await render(page(for: user, errors: errors), request: request, context: context, status: .unprocessableContent)
         }
         let hash = try await services.hasher.hash(new)
         try await services.database.setPassword(userId: user.uid, passwordHash: hash, keepingSession: context.auth?.session.id)
+        try await throttle.recordSuccess(email: user.email)
         return Redirect.to(
             "/account", flash: Flash(kind: .success, message: "Password changed. Your other sessions have been signed out."),
             cookies: services.cookies)

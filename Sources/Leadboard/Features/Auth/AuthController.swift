@@ -43,20 +43,11 @@ struct AuthController {
         let config = services.configuration
         let database = services.database
 
-        let failures = try await database.loginFailures(
-            email: email, clientAddress: context.clientAddress, window: config.loginFailureWindow)
-        if failures.forAccount >= config.loginFailureLimit || failures.forClient >= config.loginFailureLimit {
-            let freesAt = [
-                failures.forAccount >= config.loginFailureLimit ? failures.accountFreesAt : nil,
-                failures.forClient >= config.loginFailureLimit ? failures.clientFreesAt : nil,
-            ].compactMap { $0 }.max() ?? database.clock.now().addingTimeInterval(config.loginFailureWindow)
-            let wait = max(1, Int(freesAt.timeIntervalSince(database.clock.now()).rounded(.up)))
-            let minutes = max(1, (wait + 59) / 60)
-            let page = LoginPage(
-                email: email, next: next,
-                error: "Too many failed sign-in attempts. Try again in \(minutes) minute\(minutes == 1 ? "" : "s").")
+        let throttle = LoginThrottle(services: services)
+        if let blocked = try await throttle.check(email: email, clientAddress: context.clientAddress) {
+            let page = LoginPage(email: email, next: next, error: blocked.message)
             var response = services.views.render(page, request: request, context: context, status: .tooManyRequests)
-            response.headers[.retryAfter] = String(wait)
+            blocked.apply(to: &response)
             return response
         }
 
@@ -64,7 +55,7 @@ struct AuthController {
         // Always run one argon2 verification, so unknown emails cost the same time as wrong passwords.
         let valid = await services.hasher.verify(String(password.prefix(PasswordHasher.maximumLength * 4)), against: user?.passwordHash ?? services.dummyPasswordHash)
         guard let user, valid, user.isActive else {
-            try await database.recordLoginFailure(email: email, clientAddress: context.clientAddress)
+            try await throttle.recordFailure(email: email, clientAddress: context.clientAddress)
             let page = LoginPage(email: email, next: next, error: "Email or password is incorrect.")
             return services.views.render(page, request: request, context: context, status: .unprocessableContent)
         }
@@ -72,7 +63,7 @@ struct AuthController {
         if services.hasher.needsRehash(user.passwordHash) {
             try await database.upgradePasswordHash(userId: user.uid, passwordHash: try await services.hasher.hash(password))
         }
-        try await database.clearLoginFailures(email: email)
+        try await throttle.recordSuccess(email: email)
         try await database.pruneExpired(
             idleTimeout: config.sessionIdleTimeout, absoluteLifetime: config.sessionAbsoluteLifetime,
             failureWindow: config.loginFailureWindow)

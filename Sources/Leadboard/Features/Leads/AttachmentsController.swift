@@ -50,22 +50,31 @@ struct AttachmentsController {
         guard try await services.database.lead(id: id, viewer: user) != nil else { throw HTTPError(.notFound) }
         let config = services.configuration
         let limit = config.maxUploadBytes
+        // The quota is checked before the body is read, bounds the file while it streams in, and is
+        // checked again in the transaction that records it (concurrent uploads).
+        let quota = config.uploadQuota
+        let usage = try await services.database.uploadUsage(userId: user.uid)
+        if let full = quota.refusal(adding: 1, to: usage) {
+            return try await leads.renderShow(request: request, context: context, status: .contentTooLarge, extra: ["uploadError": full.message])
+        }
+        let fileLimit = min(Int64(limit), quota.remaining(usage))
+        // Names the quota when it, not the size limit, is what the file ran into.
+        let tooLargeMessage = quota.refusal(adding: Int64(limit), to: usage)?.message ?? MultipartUpload.tooLargeMessage(limit)
         let form: ReceivedForm
         do {
             // The multipart envelope adds a little on top of the file itself.
-            form = try await MultipartUpload.receive(request, fileField: "file", limit: limit + 16 * 1024, directory: config.uploadsDirectory)
+            form = try await MultipartUpload.receive(
+                request, fileField: "file", limit: Int(fileLimit) + 16 * 1024, fileLimit: fileLimit, directory: config.uploadsDirectory)
         } catch let error as PageError where error.status == .contentTooLarge {
-            return try await leads.renderShow(
-                request: request, context: context, status: .contentTooLarge, extra: ["uploadError": MultipartUpload.tooLargeMessage(limit)])
+            return try await leads.renderShow(request: request, context: context, status: .contentTooLarge, extra: ["uploadError": tooLargeMessage])
         }
         guard let file = form.file, !file.filename.isEmpty else {
             form.discard()
             return try await leads.renderShow(request: request, context: context, status: .unprocessableContent, extra: ["uploadError": "Choose a file to upload."])
         }
-        if file.size > Int64(limit) {
+        if file.size > fileLimit {
             form.discard()
-            return try await leads.renderShow(
-                request: request, context: context, status: .contentTooLarge, extra: ["uploadError": MultipartUpload.tooLargeMessage(limit)])
+            return try await leads.renderShow(request: request, context: context, status: .contentTooLarge, extra: ["uploadError": tooLargeMessage])
         }
         let originalName = Self.cleanFilename(file.filename)
         let storedName = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
@@ -81,11 +90,14 @@ struct AttachmentsController {
                 Attachment(
                     id: nil, leadId: id, uploaderId: user.id, originalName: originalName, storedName: storedName,
                     contentType: Self.contentType(forFilename: originalName), size: file.size, sha256: file.sha256, createdAt: Date()),
-                actor: user)
+                actor: user, quota: quota)
         } catch {
             // No row, so no file either.
             try? FileManager.default.removeItem(atPath: storedPath)
             if case LeadWriteError.notFound = error { throw HTTPError(.notFound) }
+            if let exceeded = error as? UploadQuota.Exceeded {
+                return try await leads.renderShow(request: request, context: context, status: .contentTooLarge, extra: ["uploadError": exceeded.message])
+            }
             throw error
         }
         return Redirect.to("/leads/\(id)#files", flash: Flash(kind: .success, message: "Uploaded \(originalName)."), cookies: services.cookies)

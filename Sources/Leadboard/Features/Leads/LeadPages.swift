@@ -169,9 +169,32 @@ struct LeadFormPage: Page {
         case "stageOptions":
             data.stages.filter { $0.isActive || String($0.uid) == form.stageId }
                 .map { Option(value: String($0.uid), label: $0.name, selected: String($0.uid) == form.stageId) }
+        case "stageGroups":
+            // A new lead starts in an entry stage; any other stage is a move under the pipeline rules.
+            [
+                ("Start in", data.stages.filter { $0.isActive && $0.isEntry }),
+                ("Move on to (the pipeline rules apply)", data.stages.filter { $0.isActive && !$0.isEntry }),
+            ]
+            .filter { !$0.1.isEmpty }
+            .map { label, stages in
+                OptionGroup(label: label, options: stages.map { Option(value: String($0.uid), label: $0.name, selected: String($0.uid) == form.stageId) })
+            }
         case "ownerOptions":
             [Option(value: "", label: "Unassigned", selected: form.ownerId.isEmpty)]
                 + data.users.map { Option(value: String($0.uid), label: "\($0.name) (\($0.role.label))", selected: String($0.uid) == form.ownerId) }
+        default: nil
+        }
+    }
+}
+
+/// An `<optgroup>` of a select.
+struct OptionGroup: MustacheParent, Sendable {
+    let label: String
+    let options: [Option]
+    func child(named name: String) -> Any? {
+        switch name {
+        case "label": self.label
+        case "options": self.options
         default: nil
         }
     }

@@ -49,7 +49,7 @@ struct LeadsController {
         let user = try context.user
         let data = try await database.leadReferenceData()
         var form = LeadForm()
-        form.stageId = data.stages.first { $0.isActive && $0.category == .open }.map { String($0.uid) } ?? ""
+        form.stageId = data.stages.first { $0.isActive && $0.isEntry }.map { String($0.uid) } ?? ""
         form.ownerId = String(user.uid)
         let page = LeadFormPage(form: form, data: data, viewer: user)
         return services.views.render(page, request: request, context: context)
@@ -66,6 +66,12 @@ struct LeadsController {
                 return Redirect.to("/leads/\(lead.uid)", flash: Flash(kind: .success, message: "Created \(lead.reference)."), cookies: services.cookies)
             } catch LeadWriteError.invalidReference(let field, let message) {
                 let page = LeadFormPage(form: form, errors: [field: message], data: data, viewer: user)
+                return services.views.render(page, request: request, context: context, status: .unprocessableContent)
+            } catch let refusal as LeadCreateRefusal {
+                let page = LeadFormPage(form: form, errors: ["stage_id": refusal.message + " Nothing was saved."], data: data, viewer: user)
+                return services.views.render(page, request: request, context: context, status: .unprocessableContent)
+            } catch let refusal as MoveRefusal {
+                let page = LeadFormPage(form: form, errors: ["stage_id": refusal.message + " Nothing was saved."], data: data, viewer: user)
                 return services.views.render(page, request: request, context: context, status: .unprocessableContent)
             }
         }

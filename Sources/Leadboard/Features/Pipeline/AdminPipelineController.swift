@@ -36,6 +36,7 @@ struct StageAdminView: MustacheParent, Sendable {
         case "categoryOptions": StageCategory.allCases.map { Option(value: $0.rawValue, label: $0.rawValue.capitalized, selected: $0 == stage.category) }
         case "active": stage.isActive
         case "final": stage.isFinal
+        case "entry": stage.isEntry
         case "leadCount": config.leadCounts[stage.uid] ?? 0
         case "nextOptions": others.map { Option(value: String($0.uid), label: $0.name, selected: next.contains($0.uid)) }
         case "rule":
@@ -151,7 +152,7 @@ struct AdminPipelineController {
         if errors.isEmpty, let category = StageCategory(rawValue: category) {
             let input = StageInput(
                 name: name, color: color, category: category, isActive: form.has("active"), isFinal: form.has("final"),
-                nextStageIds: Set(form.all("next").compactMap { Int64($0) }), moveLeadsTo: Int64(form.trimmed("move_to")))
+                isEntry: form.has("entry"), nextStageIds: Set(form.all("next").compactMap { Int64($0) }), moveLeadsTo: Int64(form.trimmed("move_to")))
             do {
                 try await database.updateStage(id: id, input: input, actor: user)
                 return Redirect.to("/admin/pipeline#stage-\(id)", flash: Flash(kind: .success, message: "Saved stage \(name)."), cookies: services.cookies)

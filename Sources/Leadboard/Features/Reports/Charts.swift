@@ -109,7 +109,7 @@ enum Percent {
     }
 }
 
-enum Duration {
+enum ElapsedTime {
     /// "3.5 days", "5.0 h", "12 min".
     static func format(_ seconds: Double?) -> String {
         guard let seconds else { return "—" }

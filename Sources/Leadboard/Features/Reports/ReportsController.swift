@@ -96,11 +96,11 @@ struct ReportsPage: Page {
         case "stageTimeChart":
             BarChart(
                 id: "stage-times", title: "Median time spent in each stage",
-                summary: r.stageTimes.map { "\($0.stage.name) \(Duration.format($0.medianSeconds))" }.joined(separator: ", "),
-                bars: r.stageTimes.map { .init(label: $0.stage.name, value: $0.medianSeconds ?? 0, valueLabel: Duration.format($0.medianSeconds), cssClass: "stage-\($0.stage.uid)") })
+                summary: r.stageTimes.map { "\($0.stage.name) \(ElapsedTime.format($0.medianSeconds))" }.joined(separator: ", "),
+                bars: r.stageTimes.map { .init(label: $0.stage.name, value: $0.medianSeconds ?? 0, valueLabel: ElapsedTime.format($0.medianSeconds), cssClass: "stage-\($0.stage.uid)") })
         case "stageTimeRows":
             r.stageTimes.map { row -> [String: String] in
-                ["stage": row.stage.name, "stays": row.stays.formatted(), "average": Duration.format(row.averageSeconds), "median": Duration.format(row.medianSeconds)]
+                ["stage": row.stage.name, "stays": row.stays.formatted(), "average": ElapsedTime.format(row.averageSeconds), "median": ElapsedTime.format(row.medianSeconds)]
             }
         case "funnelCSV": csvHref(.funnel)
         case "sourcesCSV": csvHref(.sources)

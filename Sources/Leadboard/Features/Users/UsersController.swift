@@ -9,9 +9,11 @@ struct UserRow: MustacheParent, Sendable {
     let role: String
     let active: Bool
     let lastLogin: String
+    var files = ""
 
     func child(named name: String) -> Any? {
         switch name {
+        case "files": files
         case "id": id
         case "name": self.name
         case "email": email
@@ -28,7 +30,14 @@ struct UsersIndexPage: Page {
     static let template = "admin/users/index"
     var title: String { "Users" }
     let users: [UserRow]
-    func child(named name: String) -> Any? { name == "users" ? users : nil }
+    var totalFiles = ""
+    func child(named name: String) -> Any? {
+        switch name {
+        case "users": users
+        case "totalFiles": totalFiles
+        default: nil
+        }
+    }
 }
 
 /// The create and edit form for a user (one template, two modes).
@@ -74,10 +83,17 @@ struct UsersController {
     }
 
     @Sendable func index(request: Request, context: AppRequestContext) async throws -> Response {
+        let config = services.configuration
+        let usage = try await services.database.uploadUsageByUser()
         let rows = try await services.database.users().map {
-            UserRow(id: $0.uid, name: $0.name, email: $0.email, role: $0.role.label, active: $0.isActive, lastLogin: Format.dateTime($0.lastLoginAt))
+            UserRow(
+                id: $0.uid, name: $0.name, email: $0.email, role: $0.role.label, active: $0.isActive, lastLogin: Format.dateTime($0.lastLoginAt),
+                files: "\(UploadQuota.describe(usage[$0.uid] ?? 0)) of \(UploadQuota.describe(config.userQuotaBytes))")
         }
-        return services.views.render(UsersIndexPage(users: rows), request: request, context: context)
+        let total = try await services.database.totalUploadBytes()
+        let page = UsersIndexPage(
+            users: rows, totalFiles: "\(UploadQuota.describe(total)) of the \(UploadQuota.describe(config.totalQuotaBytes)) total quota")
+        return services.views.render(page, request: request, context: context)
     }
 
     @Sendable func new(request: Request, context: AppRequestContext) async throws -> Response {
