@@ -57,11 +57,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Folder holding Templates/ and Public/ (env LEADBOARD_RESOURCES).")
     var resources: String = env["LEADBOARD_RESOURCES"] ?? "."
     @Flag(help: "Mark cookies Secure; use when served over HTTPS (env LEADBOARD_SECURE_COOKIES=1).")
-    var secureCookies: Bool = envFlag("LEADBOARD_SECURE_COOKIES")
+    var secureCookies: Bool = false
     @Flag(help: "Take the client address from X-Forwarded-For; only behind your own proxy (env LEADBOARD_TRUST_PROXY=1).")
-    var trustProxy: Bool = envFlag("LEADBOARD_TRUST_PROXY")
+    var trustProxy: Bool = false
     @Flag(help: "Create demo users when the database has none (env LEADBOARD_DEMO=1).")
-    var demo: Bool = envFlag("LEADBOARD_DEMO")
+    var demo: Bool = false
     @Option(help: "Largest attachment upload in MiB (env LEADBOARD_MAX_UPLOAD_MB).")
     var maxUploadMb: Int = Int(env["LEADBOARD_MAX_UPLOAD_MB"] ?? "") ?? 10
     @Option(help: "Attachment MiB each user may keep (env LEADBOARD_USER_QUOTA_MB).")
@@ -73,7 +73,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Sign out after this many days whatever the activity (env LEADBOARD_SESSION_MAX_DAYS).")
     var sessionMaxDays: Double = Double(env["LEADBOARD_SESSION_MAX_DAYS"] ?? "") ?? 7
     @Flag(help: "Serve Prometheus metrics at /metrics to loopback clients (env LEADBOARD_METRICS=1).")
-    var metrics: Bool = envFlag("LEADBOARD_METRICS")
+    var metrics: Bool = false
     @Option(help: "Also answer /metrics to 'Authorization: Bearer TOKEN' from any address (env LEADBOARD_METRICS_TOKEN).")
     var metricsToken: String? = env["LEADBOARD_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
 
@@ -82,18 +82,19 @@ struct Serve: AsyncParsableCommand {
         config.host = host
         config.port = port
         config.resourcesDirectory = resources
-        config.secureCookies = secureCookies
-        config.trustProxyHeaders = trustProxy
+        // Boolean env vars are read here: ArgumentParser refuses a flag whose default is true.
+        config.secureCookies = secureCookies || envFlag("LEADBOARD_SECURE_COOKIES")
+        config.trustProxyHeaders = trustProxy || envFlag("LEADBOARD_TRUST_PROXY")
         config.maxUploadBytes = maxUploadMb * 1024 * 1024
         // Clamped so that a stray value cannot overflow; 0 turns uploads off.
         config.userQuotaBytes = min(max(userQuotaMb, 0), 1 << 40) * 1024 * 1024
         config.totalQuotaBytes = min(max(totalQuotaMb, 0), 1 << 40) * 1024 * 1024
         config.sessionIdleTimeout = sessionIdleHours * 3600
         config.sessionAbsoluteLifetime = sessionMaxDays * 86400
-        config.metricsEnabled = metrics
+        config.metricsEnabled = metrics || envFlag("LEADBOARD_METRICS")
         config.metricsToken = metricsToken
         let services = try await buildServices(configuration: config)
-        if demo {
+        if demo || envFlag("LEADBOARD_DEMO") {
             let report = try await DemoData(database: services.database, hasher: services.hasher).seed(leads: 500, seed: 42, credentialsFile: config.demoCredentialsPath)
             print(report.summary(credentialsFile: config.demoCredentialsPath))
         }

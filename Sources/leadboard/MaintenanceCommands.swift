@@ -47,8 +47,7 @@ struct Check: AsyncParsableCommand {
     @OptionGroup var data: DataOptions
 
     func run() async throws {
-        let database = try data.openExisting()
-        let report = try Maintenance.check(database: database, configuration: data.configuration())
+        let report = try Maintenance.check(configuration: data.configuration())
         for line in report.lines { print(line) }
         if !report.isHealthy { throw ExitCode.failure }
     }

@@ -99,6 +99,16 @@ private func signIn(
             #expect(try await app.attachmentCount() == 1)
             #expect(try app.uploadedFiles().count == 1)
 
+            // The limit applies while the file streams in: a body cut off after 50 KiB is refused for
+            // the quota (413) as soon as the file passes what is left, not read to its end (a 400).
+            var cut = ByteBuffer()
+            cut.writeString("--\(MultipartBody.boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"cut.bin\"\r\n\r\n")
+            cut.writeBytes(sampleBytes(50 * 1024))
+            let streamed = try await sam.postBytes(
+                "/leads/\(lead.uid)/attachments?_csrf=\(try #require(sam.csrf))", body: cut, contentType: MultipartBody.contentType)
+            #expect(streamed.status == .contentTooLarge)
+            #expect(try app.uploadedFiles().count == 1)
+
             // A file that fits what is left is still accepted.
             #expect(try await sam.upload(toLead: lead.uid, filename: "third.bin", bytes: sampleBytes(40 * 1024)).status == .seeOther)
             // With the quota full, even a tiny file is refused before its body is read.

@@ -98,6 +98,21 @@ struct WriteLockHolder {
     }
 }
 
+@Suite struct BodylessRequestTests {
+    @Test func aGetWithASmallBodyIsServedAndALargeOneIs413() async throws {
+        let app = try await TestApp.make()
+        try await app.run { client in
+            var small = ByteBuffer()
+            small.writeString("ignored=1")
+            let served = try await client.execute(uri: "/login", method: .get, headers: [.contentType: "text/plain"], body: small) { $0.status }
+            let large = ByteBuffer(repeating: UInt8(ascii: "x"), count: BodylessRequestGuard.limit + 1)
+            let refused = try await client.execute(uri: "/login", method: .get, headers: [.contentType: "text/plain"], body: large) { $0.status }
+            #expect(served == .ok)
+            #expect(refused == .contentTooLarge)
+        }
+    }
+}
+
 @Suite struct StrictTransportTests {
     @Test func secureCookiesDeploymentsSendHSTS() async throws {
         let app = try await TestApp.make { $0.secureCookies = true }

@@ -55,13 +55,23 @@ FORM_HEAD = (b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
 
 
 def test_a_malformed_chunk_size_in_a_form_body_is_400_not_500(server):
+    log_before = len(server.log_text())
     raw = exchange(server.base_url, FORM_HEAD, b"ZZ\r\nemail=a\r\n0\r\n\r\n")
     assert statuses(raw) == [400], raw[:300]
     head = head_of(raw)
     assert "connection: close" in head
     assert "content-security-policy" in head  # our error page, through the normal middleware
     assert b"could not be parsed" in raw
-    assert "request failed" not in server.log_text()
+    time.sleep(0.2)  # the log line is written after the response
+    logged = server.log_text()[log_before:]
+    assert "status=400" in logged and "request failed" not in logged
+
+
+def test_a_malformed_chunked_body_on_a_get_is_400_too(server):
+    # GET handlers never read a body; without the guard this was a 200 and the error went unnoticed.
+    raw = exchange(server.base_url, b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n",
+                   b"ZZ\r\nabc\r\n0\r\n\r\n")
+    assert statuses(raw) == [400], raw[:300]
 
 
 def test_a_chunk_longer_than_its_declared_size_is_400(server):
@@ -177,7 +187,15 @@ def test_metrics_token_from_the_environment(extra_server):
     assert srv.get("/metrics", {**proxied, "Authorization": "Bearer tok-124"})[0] == 404
 
 
-def test_secure_cookies_flag_sends_hsts(extra_server):
-    srv = extra_server("--secure-cookies")
+@pytest.mark.parametrize("how", ["flag", "env"])
+def test_secure_cookies_sends_hsts(extra_server, how):
+    # The env form once stopped `serve` at start-up: ArgumentParser refuses a Bool flag defaulting to true.
+    srv = extra_server("--secure-cookies") if how == "flag" else extra_server(env={"LEADBOARD_SECURE_COOKIES": "1"})
     with urllib.request.urlopen(srv.url("/login"), timeout=10) as response:
         assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+        assert "Secure" in response.headers["Set-Cookie"]
+
+
+def test_plain_http_sends_no_hsts(server):
+    with urllib.request.urlopen(server.url("/login"), timeout=10) as response:
+        assert response.headers["Strict-Transport-Security"] is None

@@ -57,6 +57,7 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     router.add(middleware: ErrorPageMiddleware(views: services.views))
     // Inside the session layer so each line names the user; errors are pages by now, so it sees the status.
     router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: BodylessRequestGuard())
     router.add(middleware: CSRFMiddleware())
 
     router.get("/static/**") { request, context in

@@ -165,8 +165,24 @@ public enum Maintenance {
     }
 
     /// Integrity and foreign-key checks, attachment rows without files and files without rows.
-    public static func check(database: AppDatabase, configuration: AppConfiguration, now: Date = Date()) throws -> CheckReport {
-        let health = try database.health()
+    /// `leadboard check`: opens the database read-only, without migrating it, so that checking never
+    /// changes the folder and a damaged file still gets its integrity report.
+    public static func check(configuration: AppConfiguration, now: Date = Date()) throws -> CheckReport {
+        let path = DataFolder.absolute(configuration.databasePath)
+        let folder = DataFolder.absolute(configuration.dataDirectory)
+        guard try DataFolder.databaseExists(at: path) else { throw DataFolderError(.missing, path: path) }
+        do {
+            let reader = try AppDatabase.openReadOnly(path: path)
+            defer { try? reader.close() }
+            return try check(reader: reader, configuration: configuration, now: now)
+        } catch {
+            throw DataFolderError.classify(error, path: path, folder: folder)
+        }
+    }
+
+    /// The checks of `leadboard check` on an open database.
+    public static func check(reader: some DatabaseReader, configuration: AppConfiguration, now: Date = Date()) throws -> CheckReport {
+        let health = try AppDatabase.health(of: reader)
         let uploads = configuration.uploadsDirectory
         let missing = health.attachments.filter { !FileManager.default.fileExists(atPath: (uploads as NSString).appendingPathComponent($0.storedName)) }
         let unreferenced = DataFolder.unreferencedFiles(

@@ -18,14 +18,28 @@ public enum LeadboardVersion {
 public func runUntilStopped(
     _ app: some ApplicationProtocol, gracePeriod: Duration = .seconds(10), logger: Logger = Logger(label: "leadboard")
 ) async throws {
-    var configuration = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+    // Services stop in reverse order, so the notice hears the signal before the server does.
+    var configuration = ServiceGroupConfiguration(
+        services: [app, ShutdownNotice(logger: logger, gracePeriod: gracePeriod)], gracefulShutdownSignals: [.sigterm, .sigint],
+        logger: logger)
     configuration.maximumGracefulShutdownDuration = gracePeriod
     do {
         try await ServiceGroup(configuration: configuration).run()
     } catch is CancellationError {
-        // The grace period ran out and the remaining requests were cancelled: still a requested stop.
-        logger.notice("Stopped after the \(gracePeriod) grace period; requests still running were cut off")
-        return
+        // Cancelled after the grace period: still a requested stop.
     }
     logger.notice("Stopped")
+}
+
+/// Logs when a graceful shutdown begins, so the log shows the stop was requested (and how long
+/// requests in flight have).
+private struct ShutdownNotice: Service {
+    let logger: Logger
+    let gracePeriod: Duration
+
+    func run() async throws {
+        // Throws when the group is cancelled instead (the server failed): nothing to announce then.
+        guard (try? await gracefulShutdown()) != nil else { return }
+        logger.notice("Stopping: no new connections; requests in flight have \(gracePeriod.components.seconds) s to finish")
+    }
 }

@@ -25,22 +25,29 @@ public struct DatabaseHealth: Sendable {
 
 extension AppDatabase {
     /// Runs the integrity and foreign-key checks and lists the attachment rows, all in one read
-    /// transaction (so on a live database they describe one moment).
+    /// transaction (so on a live database they describe one moment). When the integrity check finds
+    /// damage, the later reads may fail on it: they then count as empty, and the damage is reported.
     public static func health(of reader: some DatabaseReader) throws -> DatabaseHealth {
         try reader.read { db in
             let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
-            let foreignKeys = try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").map { row -> String in
-                let table: String = row[0] ?? "?"
-                let rowid: Int64? = row[1]
-                let parent: String = row[2] ?? "?"
-                return "\(table) row \(rowid.map(String.init) ?? "?") points to a missing \(parent) row"
+            let damaged = integrity != ["ok"]
+            func read<T>(_ fallback: T, _ body: () throws -> T) throws -> T {
+                do { return try body() } catch where damaged { return fallback }
+            }
+            let foreignKeys = try read([]) {
+                try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").map { row -> String in
+                    let table: String = row[0] ?? "?"
+                    let rowid: Int64? = row[1]
+                    let parent: String = row[2] ?? "?"
+                    return "\(table) row \(rowid.map(String.init) ?? "?") points to a missing \(parent) row"
+                }
             }
             return DatabaseHealth(
-                integrityProblems: integrity == ["ok"] ? [] : integrity,
+                integrityProblems: damaged ? integrity : [],
                 foreignKeyProblems: foreignKeys,
-                attachments: try storedAttachments(db),
-                leadCount: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM lead") ?? 0,
-                userCount: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM user") ?? 0)
+                attachments: try read([]) { try storedAttachments(db) },
+                leadCount: try read(0) { try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM lead") ?? 0 },
+                userCount: try read(0) { try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM user") ?? 0 })
         }
     }
 

@@ -239,10 +239,6 @@ extension AppDatabase {
         }
     }
 
-    public func leadTasks(leadId: Int64) async throws -> [TaskRow] {
-        try await pool.read { db in try Self.tasks(db, leadId: leadId) }
-    }
-
     static func tasks(_ db: Database, leadId: Int64) throws -> [TaskRow] {
         try TaskRow.fetchAll(
             db,

@@ -26,7 +26,6 @@ public struct DemoData: Sendable {
     public struct Report: Sendable {
         public var createdLogins: [(email: String, password: String, role: Role)] = []
         public var createdLeads = 0
-        public var credentialsFile: String?
 
         public func summary(credentialsFile: String) -> String {
             var lines = ["", "Demo data:"]
@@ -43,7 +42,7 @@ public struct DemoData: Sendable {
     /// Creates the demo accounts that do not exist yet, with random passwords recorded (mode 0600)
     /// in `credentialsFile` so that a later start can print them again.
     public func seedUsers(credentialsFile: String?) async throws -> Report {
-        var report = Report(credentialsFile: credentialsFile)
+        var report = Report()
         for account in Self.accounts where try await database.user(email: account.email) == nil {
             let password = Secrets.password()
             _ = try await database.createUser(

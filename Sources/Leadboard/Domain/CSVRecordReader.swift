@@ -2,8 +2,8 @@ import Foundation
 
 /// Reads RFC 4180 CSV records from a file in fixed-size chunks (bounded memory at any file size).
 /// Works on bytes, so a row with invalid UTF-8 is reported as that row, with its line number,
-/// instead of ending the whole read. CSV.swift is used for writing; its reader stops at the first
-/// decoding error, which is why import has this one.
+/// instead of ending the whole read (CSV.swift's reader stops at the first decoding error; export
+/// writes with our own encoder in `CSVText.swift`).
 public final class CSVRecordReader {
     public struct Record {
         /// The 1-based line on which the record starts.
@@ -19,7 +19,6 @@ public final class CSVRecordReader {
     private var atEnd = false
     private var line = 1
     private var started = false
-    public private(set) var bytesRead: Int = 0
 
     public init(path: String) throws {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw Failure.cannotOpen }
@@ -38,7 +37,6 @@ public final class CSVRecordReader {
         }
         buffer = [UInt8](data)
         position = 0
-        bytesRead += data.count
         if !started {
             started = true
             if buffer.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }  // UTF-8 byte order mark

@@ -2,16 +2,20 @@ import Foundation
 
 /// Formats values for display. Pages receive strings that are ready to print.
 public enum Format {
+    /// Times are stored and shown in UTC until users have time zones of their own.
+    static let utc = TimeZone(identifier: "UTC")!
     nonisolated(unsafe) private static let dateTimeFormatter: DateFormatter = {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_GB")
         f.dateFormat = "d MMM yyyy, HH:mm"
+        f.timeZone = utc  // never the server process's zone: TZ=America/New_York printed the previous day
         return f
     }()
     nonisolated(unsafe) private static let dateFormatter: DateFormatter = {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_GB")
         f.dateFormat = "d MMM yyyy"
+        f.timeZone = utc
         return f
     }()
     private static let lock = NSLock()

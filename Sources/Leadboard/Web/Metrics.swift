@@ -32,7 +32,7 @@ public final class AppMetrics: Sendable {
     static var statementDuration: MetricNameDescriptor {
         MetricNameDescriptor(
             namespace: "leadboard", subsystem: "db", metricName: "statement_duration", unitName: "seconds",
-            helpText: "Time SQLite spent running each SQL statement (its profile trace), including any wait for the write lock inside it.")
+            helpText: "Time SQLite spent running each SQL statement (its profile trace, millisecond resolution), including any wait for the write lock inside it.")
     }
     static var writeLockWait: MetricNameDescriptor {
         MetricNameDescriptor(

@@ -9,19 +9,6 @@ public protocol Page: MustacheParent, Sendable {
     var title: String { get }
 }
 
-/// An HTML body with the right content type.
-public struct HTML: ResponseGenerator {
-    public var body: String
-    public var status: HTTPResponse.Status = .ok
-
-    public func response(from request: Request, context: some RequestContext) throws -> Response {
-        var buffer = ByteBuffer()
-        buffer.writeString(body)
-        return Response(
-            status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: buffer))
-    }
-}
-
 /// Loads every template once at start-up and renders pages inside the layout.
 public struct Views: Sendable {
     let library: MustacheLibrary

@@ -27,8 +27,8 @@ struct AccountPage: Page {
     }
 }
 
-/// Every user's own account: details and password change. Changing the password ends the user's
-/// other sessions.
+/// Every user's own account: details, upload usage, live sessions and password change. Changing the
+/// password ends the user's other sessions; a wrong current password counts against the login throttle.
 struct AccountController {
     let services: AppServices
 

@@ -59,20 +59,19 @@ struct LeadsController {
         let user = try context.user
         let data = try await database.leadReferenceData()
         let form = LeadForm(form: context.form)
-        let (input, errors) = form.validate(reference: data, actor: user, ownerFallback: user.id)
+        let (input, validationErrors) = form.validate(reference: data, actor: user, ownerFallback: user.id)
+        var errors = validationErrors
         if let input {
             do {
                 let lead = try await database.createLead(input, actor: user)
                 return Redirect.to("/leads/\(lead.uid)", flash: Flash(kind: .success, message: "Created \(lead.reference)."), cookies: services.cookies)
             } catch LeadWriteError.invalidReference(let field, let message) {
-                let page = LeadFormPage(form: form, errors: [field: message], data: data, viewer: user)
-                return services.views.render(page, request: request, context: context, status: .unprocessableContent)
+                errors = [field: message]
             } catch let refusal as LeadCreateRefusal {
-                let page = LeadFormPage(form: form, errors: ["stage_id": refusal.message + " Nothing was saved."], data: data, viewer: user)
-                return services.views.render(page, request: request, context: context, status: .unprocessableContent)
+                // The pipeline refused the stage: the transaction rolled back.
+                errors = ["stage_id": refusal.message + " Nothing was saved."]
             } catch let refusal as MoveRefusal {
-                let page = LeadFormPage(form: form, errors: ["stage_id": refusal.message + " Nothing was saved."], data: data, viewer: user)
-                return services.views.render(page, request: request, context: context, status: .unprocessableContent)
+                errors = ["stage_id": refusal.message + " Nothing was saved."]
             }
         }
         let page = LeadFormPage(form: form, errors: errors, data: data, viewer: user)
