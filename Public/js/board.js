@@ -8,7 +8,6 @@
   var token = tokenMeta ? tokenMeta.getAttribute("content") : "";
   var message = document.getElementById("board-message");
   var dialog = document.getElementById("move-dialog");
-  var money = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD" });
   var dragged = null;
 
   function showMessage(text, kind) {
@@ -19,56 +18,43 @@
 
   function column(el) { return el && el.closest ? el.closest(".column") : null; }
 
-  function adjust(col, countDelta, centsDelta) {
-    var count = col.querySelector(".count");
-    var sum = col.querySelector(".sum");
-    var n = parseInt(count.getAttribute("data-count"), 10) + countDelta;
-    var cents = parseInt(sum.getAttribute("data-sum-cents"), 10) + centsDelta;
-    count.setAttribute("data-count", String(n));
-    count.textContent = n.toLocaleString("en-US");
-    sum.setAttribute("data-sum-cents", String(cents));
-    sum.textContent = money.format(cents / 100);
-    var empty = col.querySelector(".empty-column");
-    if (empty) empty.hidden = n > 0;
-    var showAll = col.querySelector(".show-all");
-    if (showAll) showAll.textContent = "Show all " + n.toLocaleString("en-US");
+  // The server renders every figure and label (money, counts, "Show all N", open tasks) with the
+  // page's own templates; the script only parses its fragments (inert <template>) and swaps them in.
+  function fragment(html) {
+    var template = document.createElement("template");
+    template.innerHTML = html.trim();
+    return template.content.firstElementChild;
   }
 
-  function rebuildTargets(card, targets) {
-    card.setAttribute("data-allowed", targets.map(function (t) { return t.id; }).join(" "));
-    var details = card.querySelector("details.move-to");
-    var select = card.querySelector("select[name=stage_id]");
-    if (!select || !details) return;
-    while (select.firstChild) select.removeChild(select.firstChild);
-    targets.forEach(function (t) {
-      var option = document.createElement("option");
-      option.value = String(t.id);
-      option.textContent = t.name;
-      select.appendChild(option);
-    });
-    details.hidden = targets.length === 0;
-    details.open = false;
+  function swap(old, html) {
+    var node = fragment(html);
+    if (old && node) old.replaceWith(node);
   }
 
-  function placeCard(card, from, to, result) {
-    var cents = parseInt(card.getAttribute("data-value-cents"), 10) || 0;
-    to.querySelector(".cards").insertBefore(card, to.querySelector(".cards").firstChild);
-    adjust(from, -1, -cents);
-    adjust(to, 1, cents);
-    var days = card.querySelector(".days");
-    if (days) days.textContent = "0 days in stage";
-    var tasks = card.querySelector(".open-tasks");
-    if (tasks && typeof result.openTasks === "number") {
-      tasks.textContent = result.openTasks === 1 ? "1 open task" : result.openTasks + " open tasks";
-      tasks.hidden = result.openTasks === 0;
+  function placeCard(card, to, result) {
+    var name = card.querySelector(".card-title").textContent;
+    if (result.card) {
+      var fresh = fragment(result.card);
+      var cards = to.querySelector(".cards");
+      card.remove();
+      cards.insertBefore(fresh, cards.firstChild);
+    } else {
+      card.remove();  // it no longer matches the board's filters
     }
-    if (result.targets) rebuildTargets(card, result.targets);
-    showMessage(card.querySelector(".card-title").textContent + " moved to " + result.toStageName + ".", "success");
+    (result.columns || []).forEach(function (c) {
+      var col = board.querySelector('.column[data-stage-id="' + c.stageId + '"]');
+      if (!col) return;
+      swap(col.querySelector(".column-head"), c.head);
+      swap(col.querySelector(".column-foot"), c.foot);
+    });
+    showMessage(name + " moved to " + result.toStageName + ".", "success");
   }
 
   function post(card, from, to, extra) {
     var body = new URLSearchParams();
     body.set("stage_id", to.getAttribute("data-stage-id"));
+    // Like the "Move to…" form: the board's URL, whose filters the server's totals then follow.
+    body.set("return_to", window.location.pathname + window.location.search);
     Object.keys(extra || {}).forEach(function (k) { body.set(k, extra[k]); });
     card.classList.add("pending");
     return fetch(card.getAttribute("data-move-url"), {
@@ -87,7 +73,7 @@
     }).then(function (result) {
       card.classList.remove("pending");
       if (result.ok) {
-        placeCard(card, from, to, result);
+        placeCard(card, to, result);
       } else if (result.needs) {
         askForMore(card, from, to, result);
       } else {

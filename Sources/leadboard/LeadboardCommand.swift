@@ -30,11 +30,6 @@ struct DataOptions: ParsableArguments {
     func open() throws -> AppDatabase {
         try DataFolder.openDatabase(configuration: configuration())
     }
-
-    /// Like `open()`, but a missing database is an error (commands that only read or copy it).
-    func openExisting() throws -> AppDatabase {
-        try DataFolder.openDatabase(configuration: configuration(), createIfMissing: false)
-    }
 }
 
 @main

@@ -17,8 +17,7 @@ struct Backup: AsyncParsableCommand {
     @Option(help: "Folder to write the backup into (created; must be empty).") var to: String
 
     func run() async throws {
-        let database = try data.openExisting()
-        let report = try Maintenance.backup(from: database, configuration: data.configuration(), to: to)
+        let report = try Maintenance.backup(configuration: data.configuration(), to: to)
         for line in report.lines { print(line) }
         if !report.health.isHealthy { throw ExitCode.failure }
     }

@@ -118,7 +118,7 @@ import Testing
 
     /// Every dashboard figure computed straight from the tables.
     static func expected(_ app: TestApp, viewer: User) async throws -> Expected {
-        let scope = viewer.role.seesAllLeads ? "" : " AND lead.ownerId = \(viewer.uid)"
+        let scope = LeadPolicy.seesAllLeads(viewer) ? "" : " AND lead.ownerId = \(viewer.uid)"
         let live = "lead.deletedAt IS NULL\(scope)"
         return try await app.database.pool.read { db in
             var e = Expected()
@@ -416,7 +416,7 @@ import Testing
         let end = Day.start(of: range.to)!.addingTimeInterval(86400)
         let inRange = leads.filter { lead in
             guard lead.deletedAt == nil, lead.createdAt >= start, lead.createdAt < end else { return false }
-            if !viewer.role.seesAllLeads { return lead.ownerId == viewer.id }
+            if !LeadPolicy.seesAllLeads(viewer) { return lead.ownerId == viewer.id }
             if let ownerId { return lead.ownerId == ownerId }
             return true
         }
@@ -436,7 +436,7 @@ import Testing
                     lost: group.filter { category[$0.stageId] == .lost }.count))
         }
         e.sources.sort { ($0.leads, $1.name) > ($1.leads, $0.name) }
-        if viewer.role.seesAllLeads {
+        if LeadPolicy.seesAllLeads(viewer) {
             let userName = Dictionary(uniqueKeysWithValues: users.map { ($0.uid, $0.name) })
             for (ownerId, group) in Dictionary(grouping: inRange, by: \.ownerId) {
                 let won = group.filter { category[$0.stageId] == .won }

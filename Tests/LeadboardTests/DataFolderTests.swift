@@ -57,7 +57,7 @@ final class RecordedLog: @unchecked Sendable {
         defer { scratch.remove() }
         let config = scratch.configuration("data")
         try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: config.databasePath, contents: Data())
+        _ = FileManager.default.createFile(atPath: config.databasePath, contents: Data())
 
         let error = await #expect(throws: DataFolderError.self) { _ = try await buildServices(configuration: config) }
 
@@ -73,7 +73,7 @@ final class RecordedLog: @unchecked Sendable {
         let config = scratch.configuration("data")
         try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
         let text = Data("name,email\nAcme,a@example.com\n".utf8)
-        FileManager.default.createFile(atPath: config.databasePath, contents: text)
+        _ = FileManager.default.createFile(atPath: config.databasePath, contents: text)
 
         let error = await #expect(throws: DataFolderError.self) { _ = try await buildServices(configuration: config) }
 
@@ -85,7 +85,7 @@ final class RecordedLog: @unchecked Sendable {
         let scratch = try ScratchFolder()
         defer { scratch.remove() }
         let config = scratch.configuration("data")
-        FileManager.default.createFile(atPath: config.dataDirectory, contents: Data("x".utf8))
+        _ = FileManager.default.createFile(atPath: config.dataDirectory, contents: Data("x".utf8))
 
         let error = #expect(throws: DataFolderError.self) { _ = try DataFolder.openDatabase(configuration: config, announce: { _ in }) }
 
@@ -147,7 +147,7 @@ final class RecordedLog: @unchecked Sendable {
         defer { scratch.remove() }
         let folder = scratch.path
         let file = scratch.sub("leadboard.sqlite")
-        FileManager.default.createFile(atPath: file, contents: Data())
+        _ = FileManager.default.createFile(atPath: file, contents: Data())
         let cases: [(Error, DataFolderError.Cause, String)] = [
             // The file is writable, so SQLite could not create its -wal/-shm beside it: the folder is the problem.
             (DatabaseError(resultCode: .SQLITE_READONLY, message: "attempt to write a readonly database"), .notWritable, folder),
@@ -185,8 +185,8 @@ final class RecordedLog: @unchecked Sendable {
         // What a kill -9 between moving the file into place and committing its row leaves behind.
         let old = (uploads as NSString).appendingPathComponent("0a1b2c3d4e5f60718293a4b5c6d7e8f9")
         let young = (uploads as NSString).appendingPathComponent("f9e8d7c6b5a4938271605f4e3d2c1b0a")
-        FileManager.default.createFile(atPath: old, contents: Data(sampleBytes(100)))
-        FileManager.default.createFile(atPath: young, contents: Data(sampleBytes(100)))
+        _ = FileManager.default.createFile(atPath: old, contents: Data(sampleBytes(100)))
+        _ = FileManager.default.createFile(atPath: young, contents: Data(sampleBytes(100)))
         try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-120)], ofItemAtPath: old)
 
         let second = try await TestApp.make { $0.dataDirectory = scratch.sub("data") }
@@ -200,7 +200,7 @@ final class RecordedLog: @unchecked Sendable {
         defer { try? FileManager.default.removeItem(at: app.directory) }
         let config = app.services.configuration
         let orphan = (config.uploadsDirectory as NSString).appendingPathComponent("00112233445566778899aabbccddeeff")
-        FileManager.default.createFile(atPath: orphan, contents: Data(sampleBytes(42)))
+        _ = FileManager.default.createFile(atPath: orphan, contents: Data(sampleBytes(42)))
         let log = RecordedLog()
 
         let removed = try await DataFolder.sweepUnreferencedUploads(

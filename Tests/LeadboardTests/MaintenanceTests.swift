@@ -24,7 +24,7 @@ import Testing
                 for i in 0..<300 { _ = try await app.createLead("Busy \(i)", owner: owner) }
             }
             while try await app.database.pool.read({ db in try Lead.fetchCount(db) }) < 20 { await Task.yield() }
-            let report = try Maintenance.backup(from: app.database, configuration: app.services.configuration, to: scratch.sub("backup"))
+            let report = try Maintenance.backup(from: app.database.pool, configuration: app.services.configuration, to: scratch.sub("backup"))
             try await writer.value
 
             #expect(report.health.isHealthy)
@@ -58,10 +58,10 @@ import Testing
         let scratch = try ScratchFolder()
         defer { scratch.remove() }
         let app = try await TestApp.make { $0.dataDirectory = scratch.sub("live") }
-        _ = try Maintenance.backup(from: app.database, configuration: app.services.configuration, to: scratch.sub("backup"))
+        _ = try Maintenance.backup(from: app.database.pool, configuration: app.services.configuration, to: scratch.sub("backup"))
         let target = scratch.configuration("occupied")
         try FileManager.default.createDirectory(atPath: target.dataDirectory, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: scratch.sub("occupied/notes.txt"), contents: Data("mine".utf8))
+        _ = FileManager.default.createFile(atPath: scratch.sub("occupied/notes.txt"), contents: Data("mine".utf8))
 
         let error = #expect(throws: MaintenanceError.self) { _ = try Maintenance.restore(from: scratch.sub("backup"), to: target) }
 
@@ -73,10 +73,10 @@ import Testing
         let scratch = try ScratchFolder()
         defer { scratch.remove() }
         let app = try await TestApp.make { $0.dataDirectory = scratch.sub("live") }
-        _ = try Maintenance.backup(from: app.database, configuration: app.services.configuration, to: scratch.sub("backup"))
+        _ = try Maintenance.backup(from: app.database.pool, configuration: app.services.configuration, to: scratch.sub("backup"))
 
         #expect(throws: MaintenanceError.self) {
-            _ = try Maintenance.backup(from: app.database, configuration: app.services.configuration, to: scratch.sub("backup"))
+            _ = try Maintenance.backup(from: app.database.pool, configuration: app.services.configuration, to: scratch.sub("backup"))
         }
     }
 
@@ -134,7 +134,7 @@ import Testing
         let stored = try app.database.health().attachments
         try FileManager.default.removeItem(atPath: (config.uploadsDirectory as NSString).appendingPathComponent(stored[0].storedName))
         let orphan = "ffeeddccbbaa99887766554433221100"
-        FileManager.default.createFile(atPath: (config.uploadsDirectory as NSString).appendingPathComponent(orphan), contents: Data("x".utf8))
+        _ = FileManager.default.createFile(atPath: (config.uploadsDirectory as NSString).appendingPathComponent(orphan), contents: Data("x".utf8))
         try await app.database.pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA foreign_keys = OFF")
             try db.execute(sql: "INSERT INTO note (leadId, authorId, body, createdAt) VALUES (999999, NULL, 'stray', '2026-01-01 00:00:00')")

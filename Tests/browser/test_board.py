@@ -120,6 +120,38 @@ def test_drag_with_open_required_task_asks_manager_to_override(login_as):
     expect(current).to_contain_text("Customer called us; skipping the first contact")
 
 
+def test_drag_swaps_in_the_servers_column_headers(login_as):
+    """The headers after a drag are the server's, not the script's arithmetic: formatted by the page's
+    templates, and exact even when the board was stale (a lead another tab added to the target column
+    after the board loaded is counted too)."""
+    page = login_as("manager", viewport=WIDE)
+    name = unique("Server Sid")
+    lead_id = create_lead(page, name, value="1,234.50")
+    complete_task(page, lead_id, "Initial contact")
+    open_board(page)
+    new_col, contacted_col = column(page, "New Lead"), column(page, "Contacted")
+    new_before, contacted_before = column_stats(new_col), column_stats(contacted_col)
+
+    other = page.context.new_page()  # meanwhile, in another tab
+    create_lead(other, unique("Meanwhile Mo"), value="10,000", stage="Contacted")
+    other.close()
+
+    drag_card(page, lead_id, "Contacted")
+
+    expect(page.locator("#board-message")).to_have_text(f"{name} moved to Contacted.")
+    expect_column_stats(contacted_col, contacted_before[0] + 2, contacted_before[1] + 123450 + 1000000)
+    expect_column_stats(new_col, new_before[0] - 1, new_before[1] - 123450)
+    expect(card(page, lead_id).locator(".card-value")).to_have_text("$1,234.50")
+    expect(card(page, lead_id).locator(".open-tasks")).to_have_text("1 open task")
+    swapped = {stage: " ".join(column(page, stage).locator(".column-head").inner_html().split()) for stage in ("New Lead", "Contacted")}
+    assert re.search(r'data-sum-cents="\d+">\$[\d,]+\.\d\d<', swapped["Contacted"]), swapped
+
+    open_board(page)  # a reload renders the very same headers
+    for stage, html in swapped.items():
+        assert " ".join(column(page, stage).locator(".column-head").inner_html().split()) == html, stage
+    assert page._leadboard_errors == []
+
+
 # --------------------------------------------------------------------------- (b) forbidden stage
 
 

@@ -76,7 +76,7 @@ def test_bulk_board_shows_exact_totals_and_caps_cards(bulk_page, bulk_server):
 
 
 def test_bulk_board_counts_read_the_same_before_and_after_a_drag(bulk_page, bulk_server):
-    """After a drag, board.js rewrites the header totals of both columns (count and sum)."""
+    """After a drag, board.js swaps in both columns' headers as the server renders them (count and sum)."""
     page = bulk_page
     page.goto("/board")
     new_col, contacted_col = column(page, "New Lead"), column(page, "Contacted")
@@ -98,17 +98,17 @@ def test_bulk_board_counts_read_the_same_before_and_after_a_drag(bulk_page, bulk
         page.fill("#dialog-comment", "bulk board test")
         dialog.get_by_role("button", name="Move").click()
     expect(contacted_col.locator(f'li.lead-card[data-lead-id="{lead_id}"]')).to_have_count(1)
-    expect_column_stats(new_col, new_count - 1, new_cents - value)  # script formats "1,309"
+    expect_column_stats(new_col, new_count - 1, new_cents - value)  # the server's "1,309", swapped in
     expect_column_stats(contacted_col, contacted_count + 1, contacted_cents + value)
 
-    page.goto("/board")  # the server's numbers after the move agree with what the script showed
+    page.goto("/board")  # a reload shows the same numbers as the headers the move answered with
     expect(card(page, lead_id)).to_be_visible()
     expect(column(page, "New Lead").locator(".count")).to_have_attribute("data-count", str(new_count - 1))
     expect(column(page, "Contacted").locator(".count")).to_have_attribute("data-count", str(contacted_count + 1))
     assert int(column(page, "New Lead").locator(".count").inner_text().replace(",", "")) == new_count - 1
 
 
-def test_bulk_board_count_has_thousands_separator_like_the_script(bulk_page):
+def test_bulk_board_count_has_thousands_separator(bulk_page):
     page = bulk_page
     page.goto("/board")
     big = [col for col in page.locator("#board section.column").all()

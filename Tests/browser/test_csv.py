@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from leadboard_ui import REFERENCE_RE, create_lead, read_csv_download, search_leads, unique
 
 EXPORT_COLUMNS = [
-    "reference", "name", "email", "phone", "company", "source", "stage", "owner_email", "value",
+    "reference", "name", "email", "phone", "company", "source", "stage", "lost_reason", "owner_email", "value",
     "expected_close_date", "created_at", "updated_at",
 ]
 TIMESTAMP_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})")
@@ -76,6 +76,7 @@ def test_download_csv_carries_filters_and_neutralises_formulas(login_as):
     assert plain["stage"] == "Contacted"
     assert plain["value"] == "99.00"
     assert plain["phone"] == "" and plain["email"] == "" and plain["expected_close_date"] == ""
+    assert plain["lost_reason"] == ""  # only a lost lead has one
 
     # the lead page still shows the name as typed: neutralisation is for the file only
     page.goto(f"/leads/{formula_id}")
@@ -197,12 +198,12 @@ def test_import_leaves_out_refused_stage_change_as_previewed(login_as, tmp_path)
     token = uuid.uuid4().hex[:10]
     email = f"refused-{token}@example.org"
     name = unique("Refused Move")
-    create_lead(page, name, email=email)  # New Lead, with its required "Initial contact" task open
+    create_lead(page, name, email=email)  # New Lead, which may move on to Contacted only
     csv_path = tmp_path / "refused.csv"
     csv_path.write_text(
         "name,email,stage\r\n"
         f"Refimp{token} Fresh,fresh-{token}@example.org,New Lead\r\n"
-        f"{name},{email},Contacted\r\n",
+        f"{name},{email},Won\r\n",
         encoding="utf-8")
 
     page.goto("/leads/import")

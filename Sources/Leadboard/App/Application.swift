@@ -23,10 +23,10 @@ public struct AppServices: Sendable {
 public func buildServices(
     configuration: AppConfiguration, clock: AppClock = .system, trace: (@Sendable (String) -> Void)? = nil
 ) async throws -> AppServices {
-    // Refuses an empty or non-SQLite file, announces a new database, and says what is wrong in one line.
     let metrics = configuration.metricsEnabled ? AppMetrics() : nil
     var profile: (@Sendable (String, TimeInterval) -> Void)? = nil
     if let metrics { profile = { sql, seconds in metrics.recordStatement(sql: sql, seconds: seconds) } }
+    // Refuses an empty or non-SQLite file, announces a new database, and says what is wrong in one line.
     let database = try DataFolder.openDatabase(configuration: configuration) { (path: String) throws -> AppDatabase in
         try AppDatabase.open(path: path, clock: clock, trace: trace, busyTimeout: configuration.busyTimeout, profile: profile)
     }
@@ -34,7 +34,7 @@ public func buildServices(
     MultipartUpload.sweepPartialFiles(in: (configuration.dataDirectory as NSString).appendingPathComponent("imports"))
     // Files moved into place by uploads whose row never committed (the process was killed).
     try await DataFolder.sweepUnreferencedUploads(configuration: configuration, database: database)
-    let views = try await Views(directory: configuration.templatesDirectory)
+    let views = try await Views(directory: configuration.templatesDirectory, pages: PageRegistry.all)
     let staticFiles = try StaticFiles(directory: configuration.publicDirectory)
     let serverKey = try ServerKey.loadOrCreate(inDirectory: configuration.dataDirectory)
     let dummy = try await configuration.passwordHasher.hash(Secrets.token())
@@ -60,7 +60,7 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     router.add(middleware: BodylessRequestGuard())
     router.add(middleware: CSRFMiddleware())
 
-    router.get("/static/**") { request, context in
+    router.get(RouterPath(Routes.Pattern.staticFiles)) { request, context in
         let path = context.parameters.getCatchAll().joined(separator: "/")
         return try services.staticFiles.response(for: path, request: request)
     }
@@ -82,7 +82,7 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     ExportController(services: services).addRoutes(to: signedIn)
     ImportController(services: services).addRoutes(to: signedIn)
 
-    let admin = router.group("/admin").add(middleware: RequireLogin()).add(middleware: RequireRole(roles: [.admin]))
+    let admin = router.group().add(middleware: RequireLogin()).add(middleware: RequireRole(roles: [.admin]))
     UsersController(services: services).addRoutes(to: admin)
     AdminPipelineController(services: services).addRoutes(to: admin)
     return router

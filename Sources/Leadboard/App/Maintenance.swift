@@ -43,13 +43,27 @@ public enum Maintenance {
     /// Backs up the data folder of `configuration` into `directory` (created; must be empty): the
     /// database through SQLite's online backup API (consistent while the server writes), then the
     /// upload files the copied rows reference, then an integrity check of the copy.
-    public static func backup(from database: AppDatabase, configuration: AppConfiguration, to directory: String) throws -> BackupReport {
+    /// `leadboard backup`: reads the live database through a read-only connection (no migration, no
+    /// write lock taken, so the server's writes carry on).
+    public static func backup(configuration: AppConfiguration, to directory: String) throws -> BackupReport {
+        let path = DataFolder.absolute(configuration.databasePath)
+        guard try DataFolder.databaseExists(at: path) else { throw DataFolderError(.missing, path: path) }
+        let source: DatabaseQueue
+        do { source = try AppDatabase.openReadOnly(path: path) } catch {
+            throw DataFolderError.classify(error, path: path, folder: configuration.dataDirectory)
+        }
+        defer { try? source.close() }
+        return try backup(from: source, configuration: configuration, to: directory)
+    }
+
+    /// Backs up from an open database (the server's own pool in tests).
+    public static func backup(from source: some DatabaseReader, configuration: AppConfiguration, to directory: String) throws -> BackupReport {
         let target = DataFolder.absolute(directory)
         try requireEmptyFolder(target, purpose: "back up into")
         let targetUploads = (target as NSString).appendingPathComponent("uploads")
         try FileManager.default.createDirectory(atPath: targetUploads, withIntermediateDirectories: true)
         let databasePath = (target as NSString).appendingPathComponent("leadboard.sqlite")
-        let health = try database.backup(toFile: databasePath)
+        let health = try AppDatabase.copy(from: source, toFile: databasePath)
         // Uploads never change once stored, so copying the referenced ones after the snapshot is enough.
         let copied = try copyUploads(health.attachments, from: configuration.uploadsDirectory, to: targetUploads)
         let keyPath = (configuration.dataDirectory as NSString).appendingPathComponent(ServerKey.fileName)

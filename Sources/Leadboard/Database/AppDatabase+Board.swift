@@ -37,30 +37,11 @@ extension AppDatabase {
         try await pool.read { db in
             let pipeline = try db.pipelineConfig()
             let stages = pipeline.stages.filter(\.isActive)
-            var boardFilter = filter
-            boardFilter.deleted = false
-            boardFilter.stageId = nil
-            let query = LeadQuery(filter: boardFilter, viewer: viewer)
-            let whereSQL: String
-            let arguments: StatementArguments
-            do {
-                (whereSQL, arguments) = try query.whereClause(db)
-            } catch is SearchSyntaxError {
+            guard let clauses = try Self.boardClauses(db, filter: filter, viewer: viewer) else {
                 return Board(columns: stages.map { BoardColumn(stage: $0, count: 0, sumCents: 0, cards: []) }, searchSyntaxError: true, pipeline: pipeline)
             }
-            var totals: [Int64: (Int, Int64)] = [:]
-            let totalsSQL: String
-            let totalsArguments: StatementArguments
-            if let (tallySQL, tallyArguments) = query.tallyClause() {
-                (totalsSQL, totalsArguments) = ("SELECT stageId, SUM(n) AS n, SUM(valueCents) AS total FROM leadTally \(tallySQL) GROUP BY stageId", tallyArguments)
-            } else {
-                (totalsSQL, totalsArguments) = (
-                    "SELECT lead.stageId, COUNT(*) AS n, COALESCE(SUM(lead.valueCents), 0) AS total FROM lead \(whereSQL) GROUP BY lead.stageId", arguments
-                )
-            }
-            for row in try Row.fetchAll(db, sql: totalsSQL, arguments: totalsArguments) {
-                totals[row["stageId"]] = (row["n"], row["total"])
-            }
+            let (whereSQL, arguments) = (clauses.whereSQL, clauses.arguments)
+            let totals = try Self.boardTotals(db, clauses)
             var cardsByStage: [Int64: [BoardCard]] = [:]
             let nonEmpty = stages.filter { (totals[$0.uid]?.0 ?? 0) > 0 }
             if !nonEmpty.isEmpty {
@@ -70,10 +51,7 @@ extension AppDatabase {
                     parts.append(
                         """
                         SELECT * FROM (
-                          SELECT lead.id, lead.name, lead.company, lead.valueCents, lead.stageId, owner.name AS ownerName,
-                                 lead.stageEnteredAt, lead.version,
-                                 (SELECT COUNT(*) FROM leadTask WHERE leadTask.leadId = lead.id AND leadTask.status = 'open') AS openTasks
-                          FROM lead LEFT JOIN user AS owner ON owner.id = lead.ownerId
+                          \(Self.boardCardSelect)
                           \(whereSQL) AND lead.stageId = ?
                           ORDER BY lead.updatedAt DESC, lead.id DESC LIMIT \(Self.cardsPerColumn))
                         """)
@@ -89,6 +67,68 @@ extension AppDatabase {
                     stage: stage, count: totals[stage.uid]?.0 ?? 0, sumCents: totals[stage.uid]?.1 ?? 0, cards: cardsByStage[stage.uid] ?? [])
             }
             return Board(columns: columns, searchSyntaxError: false, pipeline: pipeline)
+        }
+    }
+}
+
+/// What a move changes on the board: the exact totals of the stages it left and entered, and the
+/// moved lead's card, under the board's filter (the card is nil when the lead no longer matches it).
+public struct BoardMoveUpdate: Sendable {
+    public var columns: [BoardColumn]
+    public var card: BoardCard?
+    public var pipeline: PipelineConfig
+}
+
+extension AppDatabase {
+    /// The card columns both `board` and `boardAfterMove` read.
+    static let boardCardSelect = """
+        SELECT lead.id, lead.name, lead.company, lead.valueCents, lead.stageId, owner.name AS ownerName,
+               lead.stageEnteredAt, lead.version,
+               (SELECT COUNT(*) FROM leadTask WHERE leadTask.leadId = lead.id AND leadTask.status = 'open') AS openTasks
+        FROM lead LEFT JOIN user AS owner ON owner.id = lead.ownerId
+        """
+
+    /// The board's conditions: the filter over live leads of every stage, as `viewer` may see them;
+    /// nil when the search text is not valid FTS5 syntax.
+    static func boardClauses(_ db: Database, filter: LeadFilter, viewer: User) throws -> LeadClauses? {
+        var boardFilter = filter
+        boardFilter.deleted = false
+        boardFilter.stageId = nil
+        do {
+            return try LeadQuery(filter: boardFilter, viewer: viewer).clauses(db)
+        } catch is SearchSyntaxError {
+            return nil
+        }
+    }
+
+    /// Exact count and value of every stage under the filter (from the trigger-kept `leadTally` when
+    /// the filter allows it).
+    static func boardTotals(_ db: Database, _ clauses: LeadClauses) throws -> [Int64: (Int, Int64)] {
+        var totals: [Int64: (Int, Int64)] = [:]
+        for row in try Row.fetchAll(db, sql: clauses.stageTotalsSQL, arguments: clauses.arguments) {
+            totals[row["stageId"]] = (row["n"], row["total"])
+        }
+        return totals
+    }
+
+    /// After a move from the board: the exact totals of `stageIds` and the card of `leadId`, with the
+    /// same filter, visibility and queries as `board`, so the script can swap in what a reload shows.
+    public func boardAfterMove(filter: LeadFilter, leadId: Int64, stageIds: [Int64], viewer: User) async throws -> BoardMoveUpdate {
+        try await pool.read { db in
+            let pipeline = try db.pipelineConfig()
+            let stages = stageIds.compactMap { pipeline.stage($0) }
+            guard let clauses = try Self.boardClauses(db, filter: filter, viewer: viewer) else {
+                // The board showed the search error and no cards; there is nothing to update.
+                return BoardMoveUpdate(
+                    columns: stages.map { BoardColumn(stage: $0, count: 0, sumCents: 0, cards: []) }, card: nil, pipeline: pipeline)
+            }
+            let totals = try Self.boardTotals(db, clauses)
+            let card = try BoardCard.fetchOne(
+                db, sql: "\(Self.boardCardSelect) \(clauses.whereSQL) AND lead.id = ?", arguments: clauses.arguments + [leadId])
+            let columns = stages.map { stage in
+                BoardColumn(stage: stage, count: totals[stage.uid]?.0 ?? 0, sumCents: totals[stage.uid]?.1 ?? 0, cards: [])
+            }
+            return BoardMoveUpdate(columns: columns, card: card, pipeline: pipeline)
         }
     }
 }

@@ -11,6 +11,8 @@ public struct ExportRow: FetchableRecord, Sendable {
     public var company: String
     public var sourceName: String?
     public var stageName: String
+    /// The reason of the lead's current stay when it is in a lost stage (nil otherwise).
+    public var lostReason: String?
     public var ownerEmail: String?
     public var valueCents: Int64
     public var expectedCloseDate: String?
@@ -27,6 +29,7 @@ public struct ExportRow: FetchableRecord, Sendable {
         company = row["company"]
         sourceName = row["sourceName"]
         stageName = row["stageName"]
+        lostReason = row["lostReason"]
         ownerEmail = row["ownerEmail"]
         valueCents = row["valueCents"]
         expectedCloseDate = row["expectedCloseDate"]
@@ -43,19 +46,21 @@ public struct ExportCursor: Sendable {
 }
 
 public enum LeadCSV {
+    /// `lost_reason` is the reason of a lost lead's current stay (empty for other leads), so that an
+    /// export imports back with its lost leads.
     public static let columns = [
-        "reference", "name", "email", "phone", "company", "source", "stage", "owner_email", "value", "expected_close_date", "created_at",
-        "updated_at",
+        "reference", "name", "email", "phone", "company", "source", "stage", "lost_reason", "owner_email", "value", "expected_close_date",
+        "created_at", "updated_at",
     ]
     /// `value` is a number the app writes itself: it is not neutralised.
-    static let numericColumns: Set<Int> = [8]
+    static let numericColumns: Set<Int> = [columns.firstIndex(of: "value")!]
 
     static func fields(_ row: ExportRow) -> [String] {
         let created = Timestamp.iso8601(row.createdAt)
         let updated = Timestamp.iso8601(row.updatedAt)
         return [
-            row.reference, row.name, row.email, row.phone, row.company, row.sourceName ?? "", row.stageName, row.ownerEmail ?? "",
-            Money.plain(row.valueCents), row.expectedCloseDate ?? "", created, updated,
+            row.reference, row.name, row.email, row.phone, row.company, row.sourceName ?? "", row.stageName, row.lostReason ?? "",
+            row.ownerEmail ?? "", Money.plain(row.valueCents), row.expectedCloseDate ?? "", created, updated,
         ]
     }
 
@@ -95,7 +100,11 @@ extension AppDatabase {
                 db,
                 sql: """
                     SELECT lead.id, lead.reference, lead.name, lead.email, lead.phone, lead.company, source.name AS sourceName,
-                           stage.name AS stageName, owner.email AS ownerEmail, lead.valueCents, lead.expectedCloseDate, lead.createdAt,
+                           stage.name AS stageName,
+                           CASE WHEN stage.category = 'lost' THEN
+                             (SELECT stay.lostReason FROM stageHistory AS stay WHERE stay.leadId = lead.id AND stay.exitedAt IS NULL)
+                           END AS lostReason,
+                           owner.email AS ownerEmail, lead.valueCents, lead.expectedCloseDate, lead.createdAt,
                            lead.updatedAt, \(sortExpression) AS sortKey
                     FROM lead
                     JOIN stage ON stage.id = lead.stageId

@@ -62,7 +62,7 @@ extension ActivityRow {
     /// SQLite build a Bloom filter over the whole lead table first, 0.2 s). An executive who owns few
     /// leads is served from their leads instead (CROSS JOIN fixes the order).
     static func feedSQL(_ db: Database, viewer: User, limit: Int, offset: Int) throws -> (String, StatementArguments) {
-        let ownerOnly = !viewer.role.seesAllLeads
+        let ownerOnly = LeadPolicy.visibility(for: viewer).ownerId != nil
         let columns = """
             activity.id, activity.leadId, activity.kind, activity.detail, activity.createdAt, user.name AS actorName,
             lead.reference AS leadReference, lead.name AS leadName
@@ -178,10 +178,10 @@ extension Database {
     func visibleLead(id: Int64, viewer: User, includeDeleted: Bool = false) throws -> Lead? {
         var sql = "SELECT * FROM lead WHERE id = ?"
         var arguments: StatementArguments = [id]
-        if !(includeDeleted && viewer.role == .admin) { sql += " AND deletedAt IS NULL" }
-        if !viewer.role.seesAllLeads {
-            sql += " AND ownerId = ?"
-            arguments += [viewer.id]
+        if !(includeDeleted && LeadPolicy.canSeeDeleted(viewer)) { sql += " AND deletedAt IS NULL" }
+        if let visibility = LeadQuery.visibility(viewer) {
+            sql += " AND \(visibility.lead)"
+            arguments += visibility.arguments
         }
         return try Lead.fetchOne(self, sql: sql, arguments: arguments)
     }
@@ -231,23 +231,17 @@ extension AppDatabase {
     /// One page of the lead list and the total count, in two queries whatever the page size.
     public func leadList(_ query: LeadQuery) async throws -> LeadListResult {
         try await pool.read { db in
-            let whereSQL: String
-            let arguments: StatementArguments
+            let clauses: LeadClauses
             do {
-                (whereSQL, arguments) = try query.whereClause(db)
+                clauses = try query.clauses(db)
             } catch is SearchSyntaxError {
                 return LeadListResult(rows: [], total: 0, searchSyntaxError: true)
             }
-            let total: Int
-            if let (tallySQL, tallyArguments) = query.tallyClause() {
-                total = try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(n), 0) FROM leadTally \(tallySQL)", arguments: tallyArguments) ?? 0
-            } else {
-                total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM lead \(whereSQL)", arguments: arguments) ?? 0
-            }
+            let total = try Int.fetchOne(db, sql: clauses.countSQL, arguments: clauses.arguments) ?? 0
             let offset = (query.filter.page - 1) * LeadFilter.pageSize
             let rows = try LeadListRow.fetchAll(
-                db, sql: "\(LeadListRow.selectSQL) \(whereSQL) \(query.orderClause) LIMIT \(LeadFilter.pageSize) OFFSET \(offset)",
-                arguments: arguments)
+                db, sql: "\(LeadListRow.selectSQL) \(clauses.whereSQL) \(query.orderClause) LIMIT \(LeadFilter.pageSize) OFFSET \(offset)",
+                arguments: clauses.arguments)
             return LeadListResult(rows: rows, total: total, searchSyntaxError: false)
         }
     }
@@ -312,19 +306,6 @@ extension AppDatabase {
             guard lead.version == expectedVersion else { return .conflict(current: lead) }
             try db.checkReferences(input, currentOwner: lead.ownerId)
             let before = lead
-            var changes: [ActivityDetail.Change] = []
-            func track(_ field: String, _ old: String, _ new: String) {
-                if old != new { changes.append(.init(field: field, from: old, to: new)) }
-            }
-            let sources = try Source.fetchAll(db)
-            func sourceName(_ id: Int64?) -> String { sources.first { $0.id == id }?.name ?? "" }
-            track("Name", before.name, input.name)
-            track("Email", before.email, input.email)
-            track("Phone", before.phone, input.phone)
-            track("Company", before.company, input.company)
-            track("Source", sourceName(before.sourceId), sourceName(input.sourceId))
-            track("Value", Money.plain(before.valueCents), Money.plain(input.valueCents))
-            track("Expected close", before.expectedCloseDate ?? "", input.expectedCloseDate ?? "")
             lead.name = input.name
             lead.email = input.email
             lead.phone = input.phone
@@ -332,7 +313,8 @@ extension AppDatabase {
             lead.sourceId = input.sourceId
             lead.valueCents = input.valueCents
             lead.expectedCloseDate = input.expectedCloseDate
-            let ownerChanged = actor.role.seesAllLeads && input.ownerId != before.ownerId
+            let changes = before.fieldChanges(to: lead, sources: try Source.fetchAll(db))
+            let ownerChanged = LeadPolicy.canAssign(actor) && input.ownerId != before.ownerId
             if ownerChanged { lead.ownerId = input.ownerId }
             let stageChanged = input.stageId != before.stageId
             if changes.isEmpty && !ownerChanged && !stageChanged { return .updated(lead) }
@@ -345,7 +327,9 @@ extension AppDatabase {
             if ownerChanged { try db.recordAssignment(leadId: id, from: before.ownerId, to: input.ownerId, actor: actor, at: now) }
             if stageChanged {
                 // The edit form moves through the same rules as every other path; a refusal rolls back the whole save.
-                lead = try db.moveLead(lead, request: MoveRequest(toStageId: input.stageId), actor: actor, at: now).lead
+                lead = try db.moveLead(
+                    lead, request: MoveRequest(toStageId: input.stageId), actor: actor, mayOverride: LeadPolicy.canOverrideGates(actor), at: now
+                ).lead
             }
             return .updated(lead)
         }
@@ -420,14 +404,19 @@ extension Database {
     /// Where a new lead asking for `input.stageId` starts: that stage when it is an entry stage,
     /// otherwise the first entry stage, from which the move to the requested stage must pass the move
     /// rules. Checked without writing: a new lead's open tasks are its entry stage's templates.
-    func entryStage(for input: LeadInput, actor: User, config: PipelineConfig) throws -> Stage {
+    /// `onward` is the move on from the entry stage as the caller asks it (the import: a comment, a
+    /// lost reason, an override) and `mayOverride` the policy's answer; the form gives neither, since
+    /// nobody could have seen a new lead's tasks.
+    func entryStage(for input: LeadInput, actor: User, config: PipelineConfig, onward: MoveRequest? = nil, mayOverride: Bool = false) throws -> Stage {
         let entries = config.entryStages
         if let requested = entries.first(where: { $0.id == input.stageId }) { return requested }
         guard let entry = entries.first else { throw LeadCreateRefusal(entryStage: "no stage", refusal: .unknownStage) }
         do {
-            _ = try config.checkMove(from: entry.uid, request: MoveRequest(toStageId: input.stageId), actor: actor) { stage in
-                (config.templates[stage.uid] ?? []).filter(\.isRequired).map(\.name)
-            }
+            // A new lead's open tasks are its entry stage's templates.
+            var request = onward ?? MoveRequest(toStageId: input.stageId)
+            request.toStageId = input.stageId
+            _ = try config.checkMove(
+                from: entry.uid, openRequiredTasks: config.requiredTaskNames(of: entry.uid), request: request, mayOverride: mayOverride)
         } catch let refusal as MoveRefusal {
             // A lead that does not exist yet cannot have its tasks done or overridden from the create form.
             if case .openTasks(let stage, let tasks, _) = refusal {
@@ -441,19 +430,25 @@ extension Database {
     /// Creates a lead (form, import) in the caller's transaction: inserted in its entry stage
     /// (`entryStage(for:)`), then, when another stage was asked for, moved there by `moveLead` — the
     /// same operation and rules as `POST /leads/{id}/move`, so the history shows both stays.
-    func createLead(_ input: LeadInput, actor: User, at now: Date, kind: ActivityKind, detail: ActivityDetail?, config: PipelineConfig) throws -> Lead {
-        let entry = try entryStage(for: input, actor: actor, config: config)
+    func createLead(
+        _ input: LeadInput, actor: User, at now: Date, kind: ActivityKind, detail: ActivityDetail?, config: PipelineConfig, onward: MoveRequest? = nil,
+        mayOverride: Bool = false
+    ) throws -> Lead {
+        let entry = try entryStage(for: input, actor: actor, config: config, onward: onward, mayOverride: mayOverride)
         var start = input
         start.stageId = entry.uid
-        let lead = try insertLead(start, actor: actor, at: now, kind: kind, detail: detail, templates: config.templates[entry.uid] ?? [])
+        let lead = try insertLead(start, actor: actor, at: now, kind: kind, detail: detail)
         guard entry.uid != input.stageId else { return lead }
-        return try moveLead(lead, request: MoveRequest(toStageId: input.stageId), actor: actor, at: now, config: config).lead
+        // The entry check above already refused open required tasks unless `onward` overrides them.
+        var request = onward ?? MoveRequest(toStageId: input.stageId)
+        request.toStageId = input.stageId
+        return try moveLead(lead, request: request, actor: actor, mayOverride: mayOverride, at: now, config: config).lead
     }
 
     /// Inserts a new lead in `input.stageId` as given (no pipeline rules: callers go through
     /// `createLead`), with a fresh reference, its activity row (`created` or `imported`; the
     /// detail defaults to the reference) and its first stage stay with tasks.
-    func insertLead(_ input: LeadInput, actor: User, at now: Date, kind: ActivityKind, detail: ActivityDetail?, templates: [TaskTemplate]? = nil) throws -> Lead {
+    func insertLead(_ input: LeadInput, actor: User, at now: Date, kind: ActivityKind, detail: ActivityDetail?) throws -> Lead {
         var lead = Lead(
             id: nil, reference: try nextLeadReference(at: now), name: input.name, email: input.email, phone: input.phone,
             company: input.company, sourceId: input.sourceId, valueCents: input.valueCents, expectedCloseDate: input.expectedCloseDate,
@@ -461,7 +456,7 @@ extension Database {
             version: 1, deletedAt: nil)
         try lead.insert(self)
         try recordActivity(leadId: lead.uid, actorId: actor.id, kind: kind, detail: detail ?? ActivityDetail(text: lead.reference), at: now)
-        try enterStage(leadId: lead.uid, stageId: lead.stageId, actorId: actor.id, at: now, templates: templates)
+        try enterFirstStage(leadId: lead.uid, stageId: lead.stageId, actorId: actor.id, at: now)
         return lead
     }
 

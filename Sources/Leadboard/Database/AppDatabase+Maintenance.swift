@@ -63,15 +63,10 @@ extension AppDatabase {
         try StoredAttachment.fetchAll(db, sql: "SELECT id, leadId, storedName, originalName, size FROM attachment ORDER BY id")
     }
 
-    /// Copies this (live) database into a new file at `path` with SQLite's online backup API. The copy
-    /// is taken inside one read transaction, so it is one consistent moment even while the server
-    /// writes; the writers are not blocked. Returns the health of the copy, checked on the copy.
-    public func backup(toFile path: String) throws -> DatabaseHealth {
-        try Self.copy(from: pool, toFile: path)
-    }
-
-    /// Copies any database into a new file at `path` (the backup API, so a WAL file is included) and
-    /// checks the copy.
+    /// Copies a (live) database into a new file at `path` with SQLite's online backup API, then checks
+    /// the copy and returns its health. The copy is taken inside one read transaction of `source`, so it
+    /// is one consistent moment even while another connection or process writes (WAL: writers are not
+    /// blocked), and it includes what is still in the -wal file.
     public static func copy(from source: some DatabaseReader, toFile path: String) throws -> DatabaseHealth {
         let copy = try DatabaseQueue(path: path)
         do {

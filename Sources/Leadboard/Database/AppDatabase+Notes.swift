@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 
 public enum NoteError: Error, Equatable { case notFound, forbidden }
+public enum AttachmentError: Error, Equatable { case notFound, forbidden }
 
 extension AppDatabase {
     /// Adds a note to a visible lead, with its activity row, in one transaction.
@@ -71,8 +72,8 @@ extension AppDatabase {
         return try await pool.write { db in
             guard let attachment = try Attachment.fetchOne(db, key: id),
                 try db.visibleLead(id: attachment.leadId, viewer: actor) != nil
-            else { throw NoteError.notFound }
-            guard LeadPolicy.canDeleteAttachment(uploaderId: attachment.uploaderId, user: actor) else { throw NoteError.forbidden }
+            else { throw AttachmentError.notFound }
+            guard LeadPolicy.canDeleteAttachment(uploaderId: attachment.uploaderId, user: actor) else { throw AttachmentError.forbidden }
             try attachment.delete(db)
             try db.recordActivity(
                 leadId: attachment.leadId, actorId: actor.id, kind: .fileDeleted, detail: ActivityDetail(text: attachment.originalName), at: now)

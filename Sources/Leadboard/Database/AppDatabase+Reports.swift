@@ -1,27 +1,6 @@
 import Foundation
 import GRDB
 
-/// The scope every dashboard and report figure is computed over: live leads the viewer may see,
-/// optionally one owner's.
-struct LeadScope {
-    var viewer: User
-    var ownerId: Int64?
-
-    /// `lead.deletedAt IS NULL AND …` with its arguments.
-    var sql: (String, StatementArguments) {
-        var conditions = ["lead.deletedAt IS NULL"]
-        var arguments: StatementArguments = []
-        if !viewer.role.seesAllLeads {
-            conditions.append("lead.ownerId = ?")
-            arguments += [viewer.id]
-        } else if let ownerId {
-            conditions.append("lead.ownerId = ?")
-            arguments += [ownerId]
-        }
-        return (conditions.joined(separator: " AND "), arguments)
-    }
-}
-
 public struct StageFigure: Sendable {
     public var stage: Stage
     public var count: Int
@@ -92,14 +71,13 @@ extension AppDatabase {
     public func dashboard(viewer: User) async throws -> DashboardFigures {
         let now = self.now
         return try await pool.read { db in
-            let (scope, arguments) = LeadScope(viewer: viewer).sql
+            // Every live lead the viewer may see: the list's and board's unfiltered scope.
+            let clauses = try LeadQuery(filter: LeadFilter(), viewer: viewer).clauses(db)
+            let (scope, arguments) = (clauses.conditions, clauses.arguments)
             let stages = try Stage.order(Column("position"), Column("id")).fetchAll(db)
             var totals: [Int64: (Int, Int64)] = [:]
-            let (tallySQL, tallyArguments) = LeadQuery(filter: LeadFilter(), viewer: viewer).tallyClause()!
-            for row in try Row.fetchAll(
-                db, sql: "SELECT stageId, SUM(n) AS n, SUM(valueCents) AS v FROM leadTally \(tallySQL) GROUP BY stageId", arguments: tallyArguments)
-            {
-                totals[row["stageId"]] = (row["n"], row["v"])
+            for row in try Row.fetchAll(db, sql: clauses.stageTotalsSQL, arguments: arguments) {
+                totals[row["stageId"]] = (row["n"], row["total"])
             }
             let figures = stages.filter { $0.isActive || totals[$0.uid] != nil }.map {
                 StageFigure(stage: $0, count: totals[$0.uid]?.0 ?? 0, valueCents: totals[$0.uid]?.1 ?? 0)
@@ -152,12 +130,25 @@ extension AppDatabase {
     /// The reports over leads created in `range`, for what the viewer may see (optionally one owner).
     /// Three read transactions run concurrently (the pool has several readers, the machine two cores).
     public func reports(viewer: User, range: ReportRange, ownerId: Int64?) async throws -> Reports {
-        let (scope, scopeArguments) = LeadScope(viewer: viewer, ownerId: ownerId).sql
-        let created = "\(scope) AND lead.createdAt >= ? AND lead.createdAt < ?"
-        let arguments = scopeArguments + [range.fromDate, range.endDate]
-        async let funnel = pool.read { db in try Self.funnel(db, created: created, arguments: arguments) }
-        async let stageTimes = pool.read { db in try Self.stageTimes(db, created: created, arguments: arguments) }
-        async let breakdowns = pool.read { db in try Self.breakdowns(db, created: created, arguments: arguments, range: range, viewer: viewer) }
+        // Leads created in the range, through the list's filter: `?created_from=&created_to=&owner=`
+        // lists the same leads. An executive's reports are their own leads whatever owner is asked for.
+        var filter = LeadFilter()
+        filter.createdFrom = range.from
+        filter.createdTo = range.to
+        if let ownerId, LeadPolicy.canReportByOwner(viewer) { filter.owner = .user(ownerId) }
+        let query = LeadQuery(filter: filter, viewer: viewer)
+        async let funnel = pool.read { db in
+            let created = try query.clauses(db)
+            return try Self.funnel(db, created: created.conditions, arguments: created.arguments)
+        }
+        async let stageTimes = pool.read { db in
+            let created = try query.clauses(db)
+            return try Self.stageTimes(db, created: created.conditions, arguments: created.arguments)
+        }
+        async let breakdowns = pool.read { db in
+            let created = try query.clauses(db)
+            return try Self.breakdowns(db, created: created.conditions, arguments: created.arguments, range: range, viewer: viewer)
+        }
         let (sources, owners, weeks, total) = try await breakdowns
         return Reports(funnel: try await funnel, sources: sources, owners: owners, weeks: weeks, stageTimes: try await stageTimes, totalCreated: total)
     }
@@ -237,7 +228,7 @@ extension AppDatabase {
             byOwner[ownerId] = owner
         }
         let sources = bySource.values.sorted { ($0.leads, $1.name) > ($1.leads, $0.name) }
-        let owners = viewer.role.seesAllLeads ? byOwner.values.sorted { ($0.leads, $1.name) > ($1.leads, $0.name) } : []
+        let owners = LeadPolicy.canReportByOwner(viewer) ? byOwner.values.sorted { ($0.leads, $1.name) > ($1.leads, $0.name) } : []
 
         var perWeek: [String: Int] = [:]
         for row in try Row.fetchAll(

@@ -29,8 +29,8 @@ public struct StageInput: Sendable {
     }
 }
 
-/// A stage change the pipeline rules refuse, with the field it belongs to.
-public struct StageChangeError: Error, Equatable {
+/// A change to a stage's settings that the pipeline rules refuse, with the form field it belongs to.
+public struct StageSettingsError: Error, Equatable {
     public var field: String
     public var message: String
 }
@@ -41,7 +41,7 @@ extension AppDatabase {
     public func createStage(_ input: StageInput) async throws -> Stage {
         try await pool.write { db in
             try Self.checkUniqueName(db, input.name, except: nil)
-            if input.isEntry && input.category != .open { throw StageChangeError(field: "entry", message: Self.entryMustBeOpen) }
+            if input.isEntry && input.category != .open { throw StageSettingsError(field: "entry", message: Self.entryMustBeOpen) }
             let position = (try Int.fetchOne(db, sql: "SELECT MAX(position) FROM stage") ?? 0) + 1
             var stage = Stage(
                 id: nil, name: input.name, color: input.color, position: position, category: input.category, isActive: true, isFinal: input.isFinal,
@@ -56,7 +56,7 @@ extension AppDatabase {
     static func checkUniqueName(_ db: Database, _ name: String, except id: Int64?) throws {
         let clash = try Int.fetchOne(
             db, sql: "SELECT COUNT(*) FROM stage WHERE name = ? COLLATE NOCASE AND id IS NOT ?", arguments: [name, id]) ?? 0
-        if clash > 0 { throw StageChangeError(field: "name", message: "Another stage is already called \(name).") }
+        if clash > 0 { throw StageSettingsError(field: "name", message: "Another stage is already called \(name).") }
     }
 
     /// Saves a stage's settings and rules. Deactivating a stage that holds leads moves them (deleted
@@ -65,21 +65,21 @@ extension AppDatabase {
     public func updateStage(id: Int64, input: StageInput, actor: User) async throws {
         let now = self.now
         try await pool.write { db in
-            guard var stage = try Stage.fetchOne(db, key: id) else { throw StageChangeError(field: "form", message: "That stage no longer exists.") }
+            guard var stage = try Stage.fetchOne(db, key: id) else { throw StageSettingsError(field: "form", message: "That stage no longer exists.") }
             try Self.checkUniqueName(db, input.name, except: id)
             if stage.isActive && stage.category == .open && (!input.isActive || input.category != .open) {
                 let otherOpen = try Int.fetchOne(
                     db, sql: "SELECT COUNT(*) FROM stage WHERE isActive = 1 AND category = 'open' AND id <> ?", arguments: [id]) ?? 0
                 if otherOpen == 0 {
-                    throw StageChangeError(field: input.isActive ? "category" : "active", message: "At least one active open stage must remain.")
+                    throw StageSettingsError(field: input.isActive ? "category" : "active", message: "At least one active open stage must remain.")
                 }
             }
-            if input.isEntry && input.category != .open { throw StageChangeError(field: "entry", message: Self.entryMustBeOpen) }
+            if input.isEntry && input.category != .open { throw StageSettingsError(field: "entry", message: Self.entryMustBeOpen) }
             if stage.isActive && stage.isEntry && (!input.isActive || !input.isEntry) {
                 let otherEntry = try Int.fetchOne(
                     db, sql: "SELECT COUNT(*) FROM stage WHERE isActive = 1 AND isEntry = 1 AND id <> ?", arguments: [id]) ?? 0
                 if otherEntry == 0 {
-                    throw StageChangeError(
+                    throw StageSettingsError(
                         field: input.isEntry ? "active" : "entry",
                         message: "This is the only entry stage, where new leads start: make another open stage an entry stage first.")
                 }
@@ -90,7 +90,7 @@ extension AppDatabase {
                     guard let targetId = input.moveLeadsTo, targetId != id,
                         let target = try Stage.fetchOne(db, key: targetId), target.isActive
                     else {
-                        throw StageChangeError(field: "move_to", message: "This stage holds \(holding) lead\(holding == 1 ? "" : "s"): choose an active stage to move them to.")
+                        throw StageSettingsError(field: "move_to", message: "This stage holds \(holding) lead\(holding == 1 ? "" : "s"): choose an active stage to move them to.")
                     }
                     try Self.relocateLeads(db, from: stage, to: target, actor: actor, at: now)
                 }
@@ -113,35 +113,17 @@ extension AppDatabase {
         }
     }
 
-    /// Moves every lead of `from` to `to` with set-based statements (fast for any number of leads).
+    /// Moves every lead of `from` (deleted ones too) to `to` without the move rules: the one stage-change
+    /// operation, set-based (fast for any number of leads).
     static func relocateLeads(_ db: Database, from: Stage, to: Stage, actor: User, at now: Date) throws {
         let comment = "Stage \(from.name) was removed"
-        let detail = ActivityDetail(changes: [.init(field: "Stage", from: from.name, to: to.name)], comment: comment).json
-        try db.execute(
-            sql: "UPDATE stageHistory SET exitedAt = ?, exitedById = ? WHERE exitedAt IS NULL AND leadId IN (SELECT id FROM lead WHERE stageId = ?)",
-            arguments: [now, actor.id, from.id])
-        try db.execute(
-            sql: "UPDATE leadTask SET status = 'skipped' WHERE status = 'open' AND leadId IN (SELECT id FROM lead WHERE stageId = ?)",
-            arguments: [from.id])
-        try db.execute(
-            sql: "INSERT INTO stageHistory (leadId, stageId, enteredAt, enteredById, comment) SELECT id, ?, ?, ?, ? FROM lead WHERE stageId = ?",
-            arguments: [to.id, now, actor.id, comment, from.id])
-        try db.execute(
-            sql: """
-                INSERT INTO leadTask (leadId, stageId, templateId, name, description, isRequired, position, status, createdAt)
-                SELECT lead.id, t.stageId, t.id, t.name, t.description, t.isRequired, t.position, 'open', ?
-                FROM lead JOIN taskTemplate t ON t.stageId = ? WHERE lead.stageId = ?
-                """, arguments: [now, to.id, from.id])
-        try db.execute(
-            sql: "INSERT INTO activity (leadId, actorId, kind, detail, createdAt) SELECT id, ?, 'stage_changed', ?, ? FROM lead WHERE stageId = ?",
-            arguments: [actor.id, detail, now, from.id])
-        try db.execute(
-            sql: "UPDATE lead SET stageId = ?, stageEnteredAt = ?, updatedAt = ?, version = version + 1 WHERE stageId = ?",
-            arguments: [to.id, now, now, from.id])
+        try db.changeStages(
+            ofLeadsIn: from.uid, to: to.uid, at: now, actorId: actor.id, comment: comment,
+            activity: ActivityDetail(changes: [.init(field: "Stage", from: from.name, to: to.name)], comment: comment))
     }
 
-    /// Moves a stage one place up or down.
-    public func moveStage(id: Int64, up: Bool) async throws {
+    /// Moves a stage one place up or down in the pipeline order (not a lead's stage change: that is `moveLead`).
+    public func reorderStage(id: Int64, up: Bool) async throws {
         try await pool.write { db in
             var stages = try Stage.order(Column("position"), Column("id")).fetchAll(db)
             guard let index = stages.firstIndex(where: { $0.id == id }) else { return }
@@ -169,7 +151,7 @@ extension AppDatabase {
 
     public func addTaskTemplate(stageId: Int64, name: String, description: String, isRequired: Bool) async throws {
         try await pool.write { db in
-            guard try Stage.fetchOne(db, key: stageId) != nil else { throw StageChangeError(field: "form", message: "That stage no longer exists.") }
+            guard try Stage.fetchOne(db, key: stageId) != nil else { throw StageSettingsError(field: "form", message: "That stage no longer exists.") }
             let position = (try Int.fetchOne(db, sql: "SELECT MAX(position) FROM taskTemplate WHERE stageId = ?", arguments: [stageId]) ?? -1) + 1
             var template = TaskTemplate(id: nil, stageId: stageId, name: name, description: description, isRequired: isRequired, position: position)
             try template.insert(db)
@@ -192,31 +174,6 @@ extension AppDatabase {
     public func deleteTaskTemplate(stageId: Int64, templateId: Int64) async throws -> Bool {
         try await pool.write { db in
             try TaskTemplate.filter(Column("id") == templateId && Column("stageId") == stageId).deleteAll(db) > 0
-        }
-    }
-
-    // MARK: Sources
-
-    /// Adds a lead source at the end of the list; names are unique ignoring case.
-    public func createSource(name: String) async throws {
-        try await pool.write { db in
-            let clash = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM source WHERE name = ? COLLATE NOCASE", arguments: [name]) ?? 0
-            if clash > 0 { throw StageChangeError(field: "source_name", message: "A source called \(name) exists already.") }
-            let position = (try Int.fetchOne(db, sql: "SELECT MAX(position) FROM source") ?? 0) + 1
-            var source = Source(id: nil, name: name, position: position, isActive: true)
-            try source.insert(db)
-        }
-    }
-
-    /// Renames a source or hides it from new leads (leads that have it keep it).
-    public func updateSource(id: Int64, name: String, isActive: Bool) async throws {
-        try await pool.write { db in
-            guard var source = try Source.fetchOne(db, key: id) else { throw StageChangeError(field: "source_name", message: "That source no longer exists.") }
-            let clash = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM source WHERE name = ? COLLATE NOCASE AND id <> ?", arguments: [name, id]) ?? 0
-            if clash > 0 { throw StageChangeError(field: "source_name", message: "A source called \(name) exists already.") }
-            source.name = name
-            source.isActive = isActive
-            try source.update(db)
         }
     }
 }

@@ -146,7 +146,7 @@ public struct Activity: Codable, Sendable, Identifiable, FetchableRecord, Mutabl
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
-public enum ActivityKind: String, Codable, Sendable, DatabaseValueConvertible {
+public enum ActivityKind: String, Codable, Sendable, CaseIterable, DatabaseValueConvertible {
     case created, updated, assigned, stageChanged = "stage_changed"
     case noteAdded = "note_added", noteDeleted = "note_deleted"
     case fileAdded = "file_added", fileDeleted = "file_deleted"

@@ -46,13 +46,35 @@ public struct ImportAborted: Error, Sendable {
 
 /// CSV import in two passes over the stored file: a read-only validation (the preview and the
 /// invalid-rows CSV), and the import itself in one write transaction — all valid rows land, or none.
-/// Rows stream from disk, so memory stays bounded whatever the file size.
+/// All three walk the file through `Rows`, the one place that classifies a row (create, match or
+/// invalid), so what the preview promises is what the run does. Rows stream from disk, so memory
+/// stays bounded whatever the file size (apart from one entry per lead the file creates or moves).
 public enum LeadImporter {
-    enum Outcome {
-        case create(LeadInput)
-        /// `stageGiven`: the row names a stage (an update without one keeps the lead's stage).
-        case match(leadId: Int64, input: LeadInput, stageGiven: Bool)
+    /// What a row does: the one answer the preview, the invalid-rows CSV and the run act on.
+    enum Row {
+        /// A new lead; `move` takes it on from its entry stage when the row names another stage.
+        case create(LeadInput, move: MoveRequest)
+        /// The row's email matches a lead (skipped, or updated when the file updates).
+        case match(Match)
         case invalid(String)
+    }
+
+    struct Match {
+        /// nil: the lead an earlier row of this file creates (found by `email` once written).
+        var leadId: Int64?
+        var email: String
+        var input: LeadInput
+        /// The stage change the update makes, already checked; nil when the stage stays (or the file
+        /// does not update).
+        var move: MoveRequest?
+    }
+
+    /// The comment every move of an import carries (stage history and activity).
+    static func moveComment(_ fileLabel: String) -> String { "Imported from \(fileLabel)" }
+
+    /// The reason a row asking for a lost stage without a `lost_reason` is invalid.
+    static func missingLostReason(_ stage: String) -> String {
+        "lost_reason: a lead in \(stage) needs the reason it was lost; the row has none."
     }
 
     /// Column name → index, from the header record.
@@ -75,6 +97,8 @@ public enum LeadImporter {
             }
             if index["name"] == nil { throw ImportAborted(line: record.line, reason: "The header row has no name column.") }
         }
+
+        func has(_ column: String) -> Bool { index[column] != nil }
     }
 
     /// Lookups shared by every row (names are matched case-insensitively).
@@ -97,57 +121,73 @@ public enum LeadImporter {
         }
     }
 
-    /// Validates one record into an outcome. `existing` finds a live lead by email.
-    static func evaluate(
-        _ record: CSVRecordReader.Record, header: Header, lookups: Lookups, actor: User, options: ImportOptions, existing: (String) throws -> Int64?
-    ) throws -> Outcome {
+    /// A row's values once its columns pass the lead's field rules (`LeadFields`).
+    struct Values {
+        var input: LeadInput
+        /// The row names a stage (an update without one keeps the lead's stage).
+        var stageGiven: Bool
+        var lostReason: String
+    }
+
+    struct RowProblem: Error {
+        var reason: String
+    }
+
+    /// Reads one record's columns and checks them with the lead form's rules; nothing here depends on
+    /// the pipeline or on other rows.
+    static func values(
+        _ record: CSVRecordReader.Record, header: Header, lookups: Lookups, options: ImportOptions, mayChooseOwner: Bool
+    ) -> Result<Values, RowProblem> {
         guard record.fields.count == header.count else {
-            return .invalid("Wrong number of columns: expected \(header.count), found \(record.fields.count).")
+            return .failure(RowProblem(reason: "Wrong number of columns: expected \(header.count), found \(record.fields.count)."))
         }
         var values: [String: String] = [:]
         for (name, i) in header.index {
-            guard let text = String(validating: record.fields[i], as: UTF8.self) else { return .invalid("Column \(name) is not valid UTF-8.") }
+            guard let text = String(validating: record.fields[i], as: UTF8.self) else { return .failure(RowProblem(reason: "Column \(name) is not valid UTF-8.")) }
             if text.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" && $0 != "\r" && $0 != "\t" || $0.value == 0x7f }) {
-                return .invalid("Column \(name) contains control characters.")
+                return .failure(RowProblem(reason: "Column \(name) contains control characters."))
             }
             values[name] = CSVText.unneutralise(text.trimmingCharacters(in: .whitespacesAndNewlines))
         }
         var problems: [String] = []
-        var form = LeadForm()
-        form.name = values["name"] ?? ""
-        form.email = values["email"] ?? ""
-        form.phone = values["phone"] ?? ""
-        form.company = values["company"] ?? ""
-        form.value = values["value"] ?? ""
-        form.expectedCloseDate = values["expected_close_date"] ?? ""
+        var fields = LeadFields()
+        fields.name = values["name"] ?? ""
+        fields.email = values["email"] ?? ""
+        fields.phone = values["phone"] ?? ""
+        fields.company = values["company"] ?? ""
+        fields.value = values["value"] ?? ""
+        fields.expectedCloseDate = values["expected_close_date"] ?? ""
         if let source = values["source"], !source.isEmpty {
-            if let found = lookups.sourcesByName[source.lowercased()] { form.source = String(found.uid) } else { problems.append("Unknown source “\(source)”.") }
+            if let found = lookups.sourcesByName[source.lowercased()] { fields.source = String(found.uid) } else { problems.append("Unknown source “\(source)”.") }
         }
         let stageName = values["stage"] ?? ""
         if stageName.isEmpty {
-            form.stageId = lookups.defaultStage.map { String($0.uid) } ?? ""
+            fields.stageId = lookups.defaultStage.map { String($0.uid) } ?? ""
         } else if let found = lookups.stagesByName[stageName.lowercased()] {
-            form.stageId = String(found.uid)
+            fields.stageId = String(found.uid)
         } else {
             problems.append("Unknown stage “\(stageName)”.")
         }
         let ownerEmail = values["owner_email"] ?? ""
         if ownerEmail.isEmpty {
-            form.ownerId = options.defaultOwnerId.map(String.init) ?? ""
+            fields.ownerId = options.defaultOwnerId.map(String.init) ?? ""
         } else if let found = lookups.usersByEmail[ownerEmail.lowercased()] {
-            form.ownerId = String(found.uid)
+            fields.ownerId = String(found.uid)
         } else {
             problems.append("Unknown owner “\(ownerEmail)”.")
         }
-        if !problems.isEmpty { return .invalid(problems.joined(separator: " ")) }
-        let (input, errors) = form.validate(reference: lookups.reference, actor: actor, ownerFallback: nil)
-        guard let input else {
+        if !problems.isEmpty { return .failure(RowProblem(reason: problems.joined(separator: " "))) }
+        let (input, fieldErrors) = fields.validate(reference: lookups.reference, mayChooseOwner: mayChooseOwner, ownerFallback: nil)
+        let lostReason = values["lost_reason"] ?? ""
+        var errors = fieldErrors
+        errors["lost_reason"] = Validate.text(lostReason, label: "Lost reason", required: false, max: 500)
+        guard let input, errors.isEmpty else {
             let labels = ["name": "name", "email": "email", "phone": "phone", "company": "company", "value": "value",
-                          "expected_close_date": "expected_close_date", "stage_id": "stage", "owner_id": "owner_email", "source": "source"]
-            return .invalid(errors.sorted { $0.key < $1.key }.map { "\(labels[$0.key] ?? $0.key): \($0.value)" }.joined(separator: " "))
+                          "expected_close_date": "expected_close_date", "stage_id": "stage", "owner_id": "owner_email", "source": "source",
+                          "lost_reason": "lost_reason"]
+            return .failure(RowProblem(reason: errors.sorted { $0.key < $1.key }.map { "\(labels[$0.key] ?? $0.key): \($0.value)" }.joined(separator: " ")))
         }
-        if !input.email.isEmpty, let leadId = try existing(input.email) { return .match(leadId: leadId, input: input, stageGiven: !stageName.isEmpty) }
-        return .create(input)
+        return .success(Values(input: input, stageGiven: !stageName.isEmpty, lostReason: lostReason))
     }
 
     static func existingLookup(_ db: Database) throws -> (String) throws -> Int64? {
@@ -155,40 +195,105 @@ public enum LeadImporter {
         return { email in try Int64.fetchOne(statement, arguments: [email]) }
     }
 
-    /// Checks that an update's stage change would pass the pipeline rules.
-    static func checkUpdate(_ db: Database, leadId: Int64, input: LeadInput, actor: User, config: PipelineConfig) throws -> String? {
-        guard let lead = try Lead.fetchOne(db, key: leadId), lead.stageId != input.stageId else { return nil }
-        do {
-            _ = try db.checkMove(lead, request: MoveRequest(toStageId: input.stageId), actor: actor, config: config)
-            return nil
-        } catch let refusal as MoveRefusal {
-            return "Stage change refused: \(refusal.message)"
-        }
-    }
+    /// The file's rows in order, each with what it does. An earlier row counts for the later ones
+    /// whether or not it has been written yet (the preview writes nothing, the run writes as it goes):
+    /// a second row with a new email matches the lead the first one creates, and a stage change
+    /// starts from the stage earlier rows left the lead in. Moves go through the move rules with the
+    /// policy's override decision and the comment "Imported from <file>".
+    struct Rows {
+        let header: Header
+        let config: PipelineConfig
+        var sources: [Source] { lookups.reference.sources }
+        private let reader: CSVRecordReader
+        private let lookups: Lookups
+        private let actor: User
+        private let options: ImportOptions
+        private let comment: String
+        /// The policy's answers for the importing user (`LeadPolicy.canOverrideGates`, `canAssign`).
+        let mayOverride: Bool
+        private let mayChooseOwner: Bool
+        private let existing: (String) throws -> Int64?
+        /// The stage of each lead an earlier row creates, by lowercased email.
+        private var created: [String: Int64] = [:]
+        /// The stage of each live lead an earlier row moves, by id.
+        private var moved: [Int64: Int64] = [:]
 
-    /// The creation rule for a new row (`Database.entryStage(for:)`): nil when the lead may start in
-    /// its stage, otherwise the reason, as the lead form shows it.
-    static func checkCreate(_ db: Database, input: LeadInput, actor: User, config: PipelineConfig) throws -> String? {
-        do {
-            _ = try db.entryStage(for: input, actor: actor, config: config)
-            return nil
-        } catch let refusal as LeadCreateRefusal {
-            return "Stage refused: \(refusal.message)"
+        /// Rows after `headerRecord` (already read from `reader`); throws `ImportAborted` for a header
+        /// that cannot be imported.
+        init(reader: CSVRecordReader, headerRecord: CSVRecordReader.Record, db: Database, actor: User, options: ImportOptions, fileLabel: String) throws {
+            header = try Header(headerRecord)
+            config = try db.pipelineConfig()
+            self.reader = reader
+            lookups = try Lookups(db)
+            self.actor = actor
+            self.options = options
+            comment = LeadImporter.moveComment(fileLabel)
+            mayOverride = LeadPolicy.canOverrideGates(actor)
+            mayChooseOwner = LeadPolicy.canAssign(actor)
+            existing = try LeadImporter.existingLookup(db)
         }
-    }
 
-    /// What only the rows before it decide about a new row, the same for the preview and the errors
-    /// CSV (and so for the import, which sees the leads created before): a second row with a new email
-    /// matches the lead the first one creates, and a new lead must be allowed to start in its stage.
-    static func resolveNew(
-        _ outcome: Outcome, db: Database, actor: User, config: PipelineConfig, seenNewEmails: inout Set<String>
-    ) throws -> Outcome {
-        guard case .create(let input) = outcome else { return outcome }
-        let email = input.email.lowercased()
-        if !email.isEmpty && seenNewEmails.contains(email) { return .match(leadId: 0, input: input, stageGiven: false) }
-        if let problem = try checkCreate(db, input: input, actor: actor, config: config) { return .invalid(problem) }
-        if !email.isEmpty { seenNewEmails.insert(email) }
-        return outcome
+        /// The live lead a matching row updates (one an earlier row created is found once written).
+        func leadId(of match: Match) throws -> Int64? {
+            try match.leadId ?? existing(match.email)
+        }
+
+        mutating func next(_ db: Database) throws -> (record: CSVRecordReader.Record, row: Row)? {
+            guard let record = reader.next() else { return nil }
+            return (record, try classify(record, db: db))
+        }
+
+        private mutating func classify(_ record: CSVRecordReader.Record, db: Database) throws -> Row {
+            let values: Values
+            switch LeadImporter.values(record, header: header, lookups: lookups, options: options, mayChooseOwner: mayChooseOwner) {
+            case .failure(let problem): return .invalid(problem.reason)
+            case .success(let checked): values = checked
+            }
+            let input = values.input
+            let email = input.email.lowercased()
+            let request = MoveRequest(toStageId: input.stageId, comment: comment, lostReason: values.lostReason, override: mayOverride)
+            if !email.isEmpty, let stage = created[email] {
+                return try update(leadId: nil, email: email, from: stage, values: values, request: request, db: db)
+            }
+            if !email.isEmpty, let leadId = try existing(email) {
+                return try update(leadId: leadId, email: email, from: nil, values: values, request: request, db: db)
+            }
+            do {
+                _ = try db.entryStage(for: input, actor: actor, config: config, onward: request, mayOverride: mayOverride)
+            } catch let refusal as LeadCreateRefusal {
+                if case .lostReasonRequired(let stage) = refusal.refusal { return .invalid(LeadImporter.missingLostReason(stage)) }
+                return .invalid("Stage refused: \(refusal.message)")
+            }
+            if !email.isEmpty { created[email] = input.stageId }
+            return .create(input, move: request)
+        }
+
+        /// A matching row: skipped, or an update whose stage change (if any) the move rules allow.
+        /// `from`: the stage of a lead this file creates (nil: a live lead, read unless an earlier
+        /// row moved it).
+        private mutating func update(leadId: Int64?, email: String, from: Int64?, values: Values, request: MoveRequest, db: Database) throws -> Row {
+            var match = Match(leadId: leadId, email: email, input: values.input, move: nil)
+            guard options.updateExisting, values.stageGiven else { return .match(match) }
+            do {
+                if let stage = from ?? leadId.flatMap({ moved[$0] }) {
+                    // A stay this file opens has every required task of its stage open.
+                    guard stage != values.input.stageId else { return .match(match) }
+                    _ = try config.checkMove(
+                        from: stage, openRequiredTasks: config.requiredTaskNames(of: stage), request: request, mayOverride: mayOverride)
+                } else if let leadId, let lead = try Lead.fetchOne(db, key: leadId) {
+                    guard lead.stageId != values.input.stageId else { return .match(match) }
+                    _ = try db.checkMove(lead, request: request, mayOverride: mayOverride, config: config)
+                } else {
+                    return .match(match)
+                }
+            } catch let refusal as MoveRefusal {
+                if case .lostReasonRequired(let stage) = refusal { return .invalid(LeadImporter.missingLostReason(stage)) }
+                return .invalid("Stage change refused: \(refusal.message)")
+            }
+            if let leadId { moved[leadId] = values.input.stageId } else { created[email] = values.input.stageId }
+            match.move = request
+            return .match(match)
+        }
     }
 
     /// Reads the file without writing: counts and the first invalid rows.
@@ -202,27 +307,17 @@ public enum LeadImporter {
                 preview.fileError = "The file is empty."
                 return preview
             }
-            let header: Header
-            do { header = try Header(headerRecord) } catch let error as ImportAborted {
+            var rows: Rows
+            do {
+                rows = try Rows(reader: reader, headerRecord: headerRecord, db: db, actor: actor, options: options, fileLabel: "the file")
+            } catch let error as ImportAborted {
                 preview.fileError = error.reason
                 return preview
             }
-            preview.unknownColumns = header.unknown
-            let lookups = try Lookups(db)
-            let config = try db.pipelineConfig()
-            let existing = try existingLookup(db)
-            var seenNewEmails = Set<String>()
-            while let record = reader.next() {
+            preview.unknownColumns = rows.header.unknown
+            while let (record, row) = try rows.next(db) {
                 preview.rows += 1
-                var outcome = try resolveNew(
-                    try evaluate(record, header: header, lookups: lookups, actor: actor, options: options, existing: existing),
-                    db: db, actor: actor, config: config, seenNewEmails: &seenNewEmails)
-                if case .match(let leadId, let input, let stageGiven) = outcome, options.updateExisting, leadId > 0, stageGiven,
-                    let problem = try checkUpdate(db, leadId: leadId, input: input, actor: actor, config: config)
-                {
-                    outcome = .invalid(problem)
-                }
-                switch outcome {
+                switch row {
                 case .create: preview.toCreate += 1
                 case .match: preview.matching += 1
                 case .invalid(let reason):
@@ -234,39 +329,29 @@ public enum LeadImporter {
         }
     }
 
-    /// Streams the invalid rows as CSV: the header, then each invalid row as it was, plus `error`.
+    /// The invalid rows as CSV: the header, then each invalid row as it was, plus `line` and `error`.
     public static func invalidRows(path: String, database: AppDatabase, actor: User, options: ImportOptions) async throws -> String {
         try await database.pool.read { db in
             let reader = try CSVRecordReader(path: path)
             guard let headerRecord = reader.next() else { return "" }
             let headerNames = headerRecord.fields.map { String(decoding: $0, as: UTF8.self) }
-            var rows: [[String]] = [headerNames + ["line", "error"]]
-            guard let header = try? Header(headerRecord) else { return try CSVText.encode(rows, numericColumns: []) }
-            let lookups = try Lookups(db)
-            let config = try db.pipelineConfig()
-            let existing = try existingLookup(db)
-            var seenNewEmails = Set<String>()
-            while let record = reader.next() {
-                var outcome = try resolveNew(
-                    try evaluate(record, header: header, lookups: lookups, actor: actor, options: options, existing: existing),
-                    db: db, actor: actor, config: config, seenNewEmails: &seenNewEmails)
-                if case .match(let leadId, let input, let stageGiven) = outcome, options.updateExisting, leadId > 0, stageGiven,
-                    let problem = try checkUpdate(db, leadId: leadId, input: input, actor: actor, config: config)
-                {
-                    outcome = .invalid(problem)
-                }
-                if case .invalid(let reason) = outcome {
-                    rows.append(record.fields.map { String(decoding: $0, as: UTF8.self) } + [String(record.line), reason])
+            var invalid: [[String]] = [headerNames + ["line", "error"]]
+            guard var rows = try? Rows(reader: reader, headerRecord: headerRecord, db: db, actor: actor, options: options, fileLabel: "the file") else {
+                return try CSVText.encode(invalid, numericColumns: [])
+            }
+            while let (record, row) = try rows.next(db) {
+                if case .invalid(let reason) = row {
+                    invalid.append(record.fields.map { String(decoding: $0, as: UTF8.self) } + [String(record.line), reason])
                 }
             }
-            return try CSVText.encode(rows, numericColumns: [])
+            return try CSVText.encode(invalid, numericColumns: [])
         }
     }
 
     /// Imports every valid row in one transaction, with one `imported` activity per lead. New leads
-    /// start like the form's (`Database.createLead`). Invalid rows (the preview's, including new rows
-    /// and updates whose stage the pipeline refuses) are left out;
-    /// any failure while writing rolls the whole import back.
+    /// start like the form's (`Database.createLead`), moving on under the move rules; invalid rows
+    /// (exactly the preview's, when nothing changed in between) are left out; any failure while
+    /// writing rolls the whole import back.
     public static func run(
         path: String, database: AppDatabase, actor: User, options: ImportOptions, fileLabel: String, jobToken: String? = nil,
         progress: (@Sendable (Int) -> Void)? = nil
@@ -281,78 +366,38 @@ public enum LeadImporter {
             }
             let reader = try CSVRecordReader(path: path)
             guard let headerRecord = reader.next() else { return result }
-            let header = try Header(headerRecord)
-            let lookups = try Lookups(db)
-            let config = try db.pipelineConfig()
-            let existing = try existingLookup(db)
+            var rows = try Rows(reader: reader, headerRecord: headerRecord, db: db, actor: actor, options: options, fileLabel: fileLabel)
             let detail = ActivityDetail(text: fileLabel)
             var processed = 0
-            while let record = reader.next() {
+            while let (record, row) = try rows.next(db) {
                 processed += 1
                 if processed % 10_000 == 0 { progress?(processed) }
-                switch try evaluate(record, header: header, lookups: lookups, actor: actor, options: options, existing: existing) {
+                switch row {
                 case .invalid:
                     result.invalid += 1
-                case .create(let input):
-                    // A stage the pipeline refuses for a new lead makes the row invalid, exactly as the preview showed.
-                    if try checkCreate(db, input: input, actor: actor, config: config) != nil {
-                        result.invalid += 1
-                        continue
-                    }
+                case .create(let input, let move):
                     do {
-                        _ = try db.createLead(input, actor: actor, at: now, kind: .imported, detail: detail, config: config)
+                        _ = try db.createLead(
+                            input, actor: actor, at: now, kind: .imported, detail: detail, config: rows.config, onward: move,
+                            mayOverride: rows.mayOverride)
+                    } catch let refusal as LeadCreateRefusal {
+                        throw ImportAborted(line: record.line, reason: "Stage refused: \(refusal.message)")
                     } catch let refusal as MoveRefusal {
                         throw ImportAborted(line: record.line, reason: "Stage refused: \(refusal.message)")
                     }
                     result.created += 1
-                case .match(let leadId, let input, let stageGiven):
-                    guard options.updateExisting, var lead = try Lead.fetchOne(db, key: leadId) else {
+                case .match(let match):
+                    guard options.updateExisting, let leadId = try rows.leadId(of: match), let lead = try Lead.fetchOne(db, key: leadId) else {
                         result.skipped += 1
                         continue
                     }
-                    // A stage change the pipeline refuses makes the row invalid, exactly as the preview showed.
-                    if stageGiven, try checkUpdate(db, leadId: leadId, input: input, actor: actor, config: config) != nil {
-                        result.invalid += 1
-                        continue
+                    do {
+                        try update(
+                            lead, with: match, header: rows.header, db: db, actor: actor, options: options, now: now, config: rows.config,
+                            sources: rows.sources, mayOverride: rows.mayOverride, fileLabel: fileLabel)
+                    } catch let refusal as MoveRefusal {
+                        throw ImportAborted(line: record.line, reason: "Stage change refused: \(refusal.message)")
                     }
-                    // Only the columns the file has are changed; the changes are recorded like the edit form's.
-                    let before = lead
-                    let has = { (column: String) in header.index[column] != nil }
-                    if has("name") { lead.name = input.name }
-                    if has("phone") { lead.phone = input.phone }
-                    if has("company") { lead.company = input.company }
-                    if has("source") { lead.sourceId = input.sourceId }
-                    if has("value") { lead.valueCents = input.valueCents }
-                    if has("expected_close_date") { lead.expectedCloseDate = input.expectedCloseDate }
-                    if has("owner_email") || options.defaultOwnerId != nil { lead.ownerId = input.ownerId }
-                    lead.updatedAt = now
-                    lead.version += 1
-                    try lead.update(db)
-                    var changes: [ActivityDetail.Change] = []
-                    func track(_ field: String, _ old: String, _ new: String) {
-                        if old != new { changes.append(.init(field: field, from: old, to: new)) }
-                    }
-                    func sourceName(_ id: Int64?) -> String { lookups.reference.source(id)?.name ?? "" }
-                    track("Name", before.name, lead.name)
-                    track("Phone", before.phone, lead.phone)
-                    track("Company", before.company, lead.company)
-                    track("Source", sourceName(before.sourceId), sourceName(lead.sourceId))
-                    track("Value", Money.plain(before.valueCents), Money.plain(lead.valueCents))
-                    track("Expected close", before.expectedCloseDate ?? "", lead.expectedCloseDate ?? "")
-                    if !changes.isEmpty {
-                        try db.recordActivity(leadId: leadId, actorId: actor.id, kind: .updated, detail: ActivityDetail(changes: changes, comment: "Imported from \(fileLabel)"), at: now)
-                    }
-                    if before.ownerId != lead.ownerId {
-                        try db.recordAssignment(leadId: leadId, from: before.ownerId, to: lead.ownerId, actor: actor, at: now)
-                    }
-                    if stageGiven && input.stageId != lead.stageId {
-                        do {
-                            _ = try db.moveLead(lead, request: MoveRequest(toStageId: input.stageId, comment: "Imported from \(fileLabel)"), actor: actor, at: now, config: config)
-                        } catch let refusal as MoveRefusal {
-                            throw ImportAborted(line: record.line, reason: "Stage change refused: \(refusal.message)")
-                        }
-                    }
-                    try db.recordActivity(leadId: leadId, actorId: actor.id, kind: .imported, detail: detail, at: now)
                     result.updated += 1
                 }
             }
@@ -363,5 +408,37 @@ public enum LeadImporter {
             }
             return result
         }
+    }
+
+    /// Applies a matching row to its lead: only the columns the file has change, recorded like the
+    /// edit form's changes (`Lead.fieldChanges`), then the owner, then the checked stage change.
+    static func update(
+        _ lead: Lead, with match: Match, header: Header, db: Database, actor: User, options: ImportOptions, now: Date, config: PipelineConfig,
+        sources: [Source], mayOverride: Bool, fileLabel: String
+    ) throws {
+        let input = match.input
+        var after = lead
+        if header.has("name") { after.name = input.name }
+        if header.has("phone") { after.phone = input.phone }
+        if header.has("company") { after.company = input.company }
+        if header.has("source") { after.sourceId = input.sourceId }
+        if header.has("value") { after.valueCents = input.valueCents }
+        if header.has("expected_close_date") { after.expectedCloseDate = input.expectedCloseDate }
+        if header.has("owner_email") || options.defaultOwnerId != nil { after.ownerId = input.ownerId }
+        after.updatedAt = now
+        after.version += 1
+        try after.update(db)
+        let changes = lead.fieldChanges(to: after, sources: sources)
+        if !changes.isEmpty {
+            try db.recordActivity(
+                leadId: lead.uid, actorId: actor.id, kind: .updated, detail: ActivityDetail(changes: changes, comment: moveComment(fileLabel)), at: now)
+        }
+        if lead.ownerId != after.ownerId {
+            try db.recordAssignment(leadId: lead.uid, from: lead.ownerId, to: after.ownerId, actor: actor, at: now)
+        }
+        if let move = match.move {
+            _ = try db.moveLead(after, request: move, actor: actor, mayOverride: mayOverride, at: now, config: config)
+        }
+        try db.recordActivity(leadId: lead.uid, actorId: actor.id, kind: .imported, detail: ActivityDetail(text: fileLabel), at: now)
     }
 }

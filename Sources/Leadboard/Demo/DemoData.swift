@@ -62,8 +62,7 @@ public struct DemoData: Sendable {
     /// Demo users, then `leads` demo leads when the database has none yet.
     public func seed(leads: Int, seed: UInt64, credentialsFile: String? = nil) async throws -> Report {
         var report = try await seedUsers(credentialsFile: credentialsFile)
-        let existing = try await database.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM lead") ?? 0 }
-        if existing == 0 { report.createdLeads = try await seedLeads(count: leads, seed: seed) }
+        if try await !database.hasLeads() { report.createdLeads = try await seedLeads(count: leads, seed: seed) }
         return report
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// A small, fast, seedable generator (SplitMix64) so demo data is the same for the same seed.
 struct SeededGenerator: RandomNumberGenerator {
@@ -54,14 +53,7 @@ extension DemoData {
         guard count > 0 else { return 0 }
         var rng = SeededGenerator(seed: seed)
         let now = database.now
-        let (stages, sources, users, templates) = try await database.pool.read { db in
-            (
-                try Stage.filter(Column("isActive") == true).order(Column("position")).fetchAll(db),
-                try Source.order(Column("position")).fetchAll(db),
-                try User.filter(Column("isActive") == true).fetchAll(db),
-                try db.pipelineConfig().templates
-            )
-        }
+        let (stages, sources, users) = try await database.demoReferences()
         let openStages = stages.filter { $0.category == .open }
         guard let won = stages.first(where: { $0.category == .won }), let lost = stages.first(where: { $0.category == .lost }),
             !openStages.isEmpty
@@ -77,81 +69,11 @@ extension DemoData {
             let generated = (0..<batch).map { _ in
                 makeLead(rng: &rng, now: now, openStages: openStages, won: won, lost: lost, sources: sources, owners: owners)
             }
-            try await database.pool.write { db in
-                var counters: [String: Int] = [:]
-                let leadInsert = try db.makeStatement(
-                    sql: """
-                        INSERT INTO lead (reference, name, email, phone, company, sourceId, valueCents, expectedCloseDate, stageId,
-                          ownerId, createdById, createdAt, updatedAt, stageEnteredAt, version, deletedAt)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
-                        """)
-                let activityInsert = try db.makeStatement(
-                    sql: "INSERT INTO activity (leadId, actorId, kind, detail, createdAt) VALUES (?, ?, ?, ?, ?)")
-                let noteInsert = try db.makeStatement(sql: "INSERT INTO note (leadId, authorId, body, createdAt) VALUES (?, ?, ?, ?)")
-                for lead in generated {
-                    let month = Day.month(lead.createdAt)
-                    if counters[month] == nil {
-                        counters[month] = try Int.fetchOne(db, sql: "SELECT lastNumber FROM referenceCounter WHERE month = ?", arguments: [month]) ?? 0
-                    }
-                    counters[month]! += 1
-                    let reference = "LEAD-\(month)-" + String(format: "%05d", counters[month]!)
-                    let last = lead.path.last!
-                    try leadInsert.execute(arguments: [
-                        reference, lead.name, lead.email, lead.phone, lead.company, lead.sourceId, lead.valueCents, lead.expectedClose,
-                        last.stage.id, lead.ownerId, creator?.id, lead.createdAt, lead.updatedAt, last.at, lead.path.count,
-                    ])
-                    let leadId = db.lastInsertedRowID
-                    try activityInsert.execute(arguments: [
-                        leadId, creator?.id, ActivityKind.created.rawValue, ActivityDetail(text: reference).json, lead.createdAt,
-                    ])
-                    for (previous, step) in zip(lead.path, lead.path.dropFirst()) {
-                        let detail = ActivityDetail(
-                            changes: [.init(field: "Stage", from: previous.stage.name, to: step.stage.name)],
-                            comment: step.stage.category == .lost ? lead.lostReason : nil)
-                        try activityInsert.execute(arguments: [leadId, lead.ownerId, ActivityKind.stageChanged.rawValue, detail.json, step.at])
-                        try self.recordDemoStageStep(db, leadId: leadId, from: previous, to: step, actorId: lead.ownerId)
-                    }
-                    try self.recordDemoStageOpen(
-                        db, leadId: leadId, step: last, actorId: lead.ownerId, lostReason: last.stage.category == .lost ? lead.lostReason : nil,
-                        templates: templates[last.stage.uid] ?? [])
-                    for note in lead.notes {
-                        try noteInsert.execute(arguments: [leadId, lead.ownerId, note.text, note.at])
-                        try activityInsert.execute(arguments: [
-                            leadId, lead.ownerId, ActivityKind.noteAdded.rawValue, ActivityDetail(text: note.text).json, note.at,
-                        ])
-                    }
-                }
-                for (month, number) in counters {
-                    try db.execute(
-                        sql: "INSERT INTO referenceCounter (month, lastNumber) VALUES (?, ?) ON CONFLICT(month) DO UPDATE SET lastNumber = excluded.lastNumber",
-                        arguments: [month, number])
-                }
-            }
+            try await database.insertDemoLeads(generated, creatorId: creator?.id)
             made += batch
         }
         try database.refreshStatistics(force: true)
         return made
-    }
-
-    struct DemoStep {
-        var stage: Stage
-        var at: Date
-    }
-
-    struct DemoLead {
-        var name: String
-        var email: String
-        var phone: String
-        var company: String
-        var sourceId: Int64?
-        var valueCents: Int64
-        var expectedClose: String?
-        var ownerId: Int64?
-        var createdAt: Date
-        var updatedAt: Date
-        var path: [DemoStep]
-        var lostReason: String?
-        var notes: [(text: String, at: Date)]
     }
 
     private func makeLead(
@@ -167,7 +89,7 @@ extension DemoData {
         let age = Double.random(in: 0...(365 * 86400), using: &rng)
         let createdAt = now.addingTimeInterval(-age)
         // How far along the pipeline it got: older leads are more often closed.
-        var path = [DemoStep(stage: openStages[0], at: createdAt)]
+        var path = [DemoLead.Step(stage: openStages[0], at: createdAt)]
         let maxSteps = Int.random(in: 0...openStages.count, using: &rng)
         var t = createdAt
         var lostReason: String?
@@ -177,13 +99,13 @@ extension DemoData {
             t = t.addingTimeInterval(gap)
             if index > 0, Int.random(in: 0..<5, using: &rng) == 0 {
                 lostReason = DemoVocabulary.lostReasons.randomElement(using: &rng)!
-                path.append(DemoStep(stage: lost, at: t))
+                path.append(DemoLead.Step(stage: lost, at: t))
                 break
             }
             if index + 1 < openStages.count {
-                path.append(DemoStep(stage: openStages[index + 1], at: t))
+                path.append(DemoLead.Step(stage: openStages[index + 1], at: t))
             } else {
-                path.append(DemoStep(stage: won, at: t))
+                path.append(DemoLead.Step(stage: won, at: t))
             }
         }
         var notes: [(String, Date)] = []

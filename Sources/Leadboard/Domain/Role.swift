@@ -1,7 +1,7 @@
 import GRDB
 
 /// What a user may do. Executives work their own leads; managers oversee all leads; admins also run
-/// users and the pipeline.
+/// users and the pipeline. What each role may do with leads is decided in `LeadPolicy`.
 public enum Role: String, Codable, Sendable, CaseIterable, DatabaseValueConvertible {
     case admin, manager, executive
 
@@ -12,7 +12,4 @@ public enum Role: String, Codable, Sendable, CaseIterable, DatabaseValueConverti
         case .executive: "Sales executive"
         }
     }
-
-    /// Managers and admins see every lead; executives only their own.
-    public var seesAllLeads: Bool { self != .executive }
 }

@@ -47,12 +47,3 @@ struct CookieJar: Sendable {
 
     private static let flashPurpose = Array("leadboard.flash.v1\n".utf8)
 }
-
-/// Post/Redirect/Get helpers.
-enum Redirect {
-    static func to(_ location: String, flash: Flash? = nil, cookies: CookieJar? = nil) -> Response {
-        var response = Response(status: .seeOther, headers: [.location: location])
-        if let flash, let cookies { response.setCookie(cookies.flash(flash)) }
-        return response
-    }
-}

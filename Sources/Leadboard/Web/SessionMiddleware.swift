@@ -59,9 +59,9 @@ struct RequireLogin: RouterMiddleware {
             if request.method == .get || request.method == .head {
                 var target = request.uri.path
                 if let query = request.uri.query, !query.isEmpty { target += "?" + query }
-                return Redirect.to(URLQuery.build("/login", [("next", target)]))
+                return Redirect.to(URLQuery.build(Routes.login, [("next", target)]))
             }
-            return Redirect.to("/login")
+            return Redirect.to(Routes.login)
         }
         return try await next(request, context)
     }

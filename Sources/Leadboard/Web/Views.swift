@@ -13,17 +13,43 @@ public protocol Page: MustacheParent, Sendable {
 public struct Views: Sendable {
     let library: MustacheLibrary
 
-    /// Templates the app cannot run without; start-up fails when one is missing or does not parse.
-    static let required = [
-        "layout", "error", "login", "dashboard", "account", "admin/users/index", "admin/users/form",
-        "leads/index", "leads/show", "leads/form", "leads/move", "activity/index", "board/index", "admin/pipeline", "reports/index", "leads/import", "leads/import-preview", "partials/bar-chart", "partials/column-chart",
-    ]
-
-    public init(directory: String) async throws {
+    /// Loads every template under `directory` and fails start-up unless the layout, the template of
+    /// each of `pages`, and every partial or parent those templates name (recursively) are there: a
+    /// page can never meet a missing template at runtime.
+    public init(directory: String, pages: [any Page.Type]) async throws {
         library = try await MustacheLibrary(directory: directory)
-        for name in Self.required where library.getTemplate(named: name) == nil {
-            throw StartupError("Template \(name).mustache is missing from \(directory)")
+        let roots = ["layout"] + pages.map { $0.template }
+        _ = try Self.requiredTemplates(from: roots, directory: directory) { self.library.getTemplate(named: $0) != nil }
+    }
+
+    /// The templates `roots` need, following `{{> partial}}` and `{{< parent}}` references through the
+    /// template files; throws naming the first one that is missing and who needs it.
+    static func requiredTemplates(from roots: [String], directory: String, exists: (String) -> Bool) throws -> Set<String> {
+        var seen = Set<String>()
+        var pending = roots.map { (name: $0, neededBy: "the app") }
+        while let (name, neededBy) = pending.popLast() {
+            guard seen.insert(name).inserted else { continue }
+            guard exists(name) else { throw StartupError("Template \(name).mustache, needed by \(neededBy), is missing from \(directory)") }
+            let path = (directory as NSString).appendingPathComponent(name + ".mustache")
+            let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+            pending += references(in: text).map { (name: $0, neededBy: name + ".mustache") }
         }
+        return seen
+    }
+
+    /// Names after `{{>` and `{{<` in a template's text.
+    static func references(in text: String) -> [String] {
+        var names: [String] = []
+        var rest = Substring(text)
+        while let open = rest.range(of: "{{") {
+            rest = rest[open.upperBound...]
+            let trimmed = rest.drop(while: { $0 == " " })
+            guard let sigil = trimmed.first, sigil == ">" || sigil == "<", let close = trimmed.range(of: "}}") else { continue }
+            let name = trimmed[trimmed.index(after: trimmed.startIndex)..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            if !name.isEmpty { names.append(name) }
+            rest = trimmed[close.upperBound...]
+        }
+        return names
     }
 
     /// Renders `page` within the layout for the current user.
@@ -38,6 +64,21 @@ public struct Views: Sendable {
         buffer.writeString(body)
         return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: buffer))
     }
+}
+
+extension Views {
+    /// Renders one partial on its own, without the layout: the HTML fragments a script swaps into a
+    /// page rendered earlier. `csrf` stands in for the layout's token that the partial's forms print.
+    func renderFragment(_ model: any MustacheParent, template: String, csrf: String) -> String? {
+        library.render(FragmentContext(model: model, csrf: csrf), withTemplate: template)
+    }
+}
+
+/// A fragment's view model with the one layout name a fragment's forms need.
+struct FragmentContext: MustacheParent {
+    let model: any MustacheParent
+    let csrf: String
+    func child(named name: String) -> Any? { model.child(named: name) ?? (name == "csrf" ? csrf : nil) }
 }
 
 public struct StartupError: Error, CustomStringConvertible {
@@ -112,6 +153,7 @@ struct Layout: MustacheParent, Sendable {
         case "nav": nav
         case "flash": flash.map { ["kind": $0.kind.rawValue, "message": $0.message] }
         case "requestId": requestId
+        case "paths": FixedPaths()
         default: nil
         }
     }
@@ -121,14 +163,16 @@ struct Layout: MustacheParent, Sendable {
 enum Navigation {
     static func items(for user: User?, path: String) -> [NavItem] {
         guard let user else { return [] }
-        var entries: [(String, String)] = [("Dashboard", "/"), ("Leads", "/leads"), ("Board", "/board"), ("Reports", "/reports"), ("Activity", "/activity")]
-        entries.append(("Account", "/account"))
+        var entries: [(String, String)] = [
+            ("Dashboard", Routes.dashboard), ("Leads", Routes.leads), ("Board", Routes.board), ("Reports", Routes.reports),
+            ("Activity", Routes.activity), ("Account", Routes.account),
+        ]
         if user.role == .admin {
-            entries.append(("Users", "/admin/users"))
-            entries.append(("Pipeline", "/admin/pipeline"))
+            entries.append(("Users", Routes.adminUsers))
+            entries.append(("Pipeline", Routes.adminPipeline))
         }
         return entries.map { label, href in
-            let current = href == "/" ? path == "/" : (path == href || path.hasPrefix(href + "/"))
+            let current = href == Routes.dashboard ? path == Routes.dashboard : (path == href || path.hasPrefix(href + "/"))
             return NavItem(label: label, href: href, current: current)
         }
     }

@@ -257,8 +257,19 @@ extension TestApp {
         let request =
             stageId == StageID.lost
             ? MoveRequest(toStageId: stageId, lostReason: "Seeded loss")
-            : MoveRequest(toStageId: stageId, comment: "Seeded move", override: actor.role.seesAllLeads)
+            : MoveRequest(toStageId: stageId, comment: "Seeded move", override: LeadPolicy.canOverrideGates(actor))
         try await database.moveLead(id: leadId, request: request, actor: actor)
+    }
+
+    /// Sets the stages a lead in `stageId` may move to next, as an admin would on the pipeline page
+    /// (at least one: none would mean "any").
+    func allowNext(from stageId: Int64, to targets: Int64...) async throws {
+        try await database.pool.write { db in
+            try db.execute(sql: "DELETE FROM stageTransition WHERE fromStageId = ?", arguments: [stageId])
+            for target in targets {
+                try db.execute(sql: "INSERT INTO stageTransition (fromStageId, toStageId) VALUES (?, ?)", arguments: [stageId, target])
+            }
+        }
     }
 
     /// Writes `bytes` to a temporary file for calling `LeadImporter` directly.

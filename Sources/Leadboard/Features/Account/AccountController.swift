@@ -33,8 +33,8 @@ struct AccountController {
     let services: AppServices
 
     func addRoutes(to router: RouterGroup<AppRequestContext>) {
-        router.get("/account", use: show)
-        router.post("/account/password", use: changePassword)
+        router.get(RouterPath(Routes.Pattern.account), use: show)
+        router.post(RouterPath(Routes.Pattern.accountPassword), use: changePassword)
         AccountSessionsController(services: services).addRoutes(to: router)
     }
 
@@ -80,7 +80,7 @@ struct AccountController {
         try await services.database.setPassword(userId: user.uid, passwordHash: hash, keepingSession: context.auth?.session.id)
         try await throttle.recordSuccess(email: user.email)
         return Redirect.to(
-            "/account", flash: Flash(kind: .success, message: "Password changed. Your other sessions have been signed out."),
+            Routes.account, flash: Flash(kind: .success, message: "Password changed. Your other sessions have been signed out."),
             cookies: services.cookies)
     }
 }

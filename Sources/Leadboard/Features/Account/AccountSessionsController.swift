@@ -27,7 +27,7 @@ struct AccountSessionRow: MustacheParent, Sendable {
         case "signedIn": signedIn
         case "lastSeen": lastSeen
         case "current": current
-        case "endURL": "/account/sessions/\(id)/end"
+        case "endURL": Routes.accountSessionEnd(id)
         default: nil
         }
     }
@@ -59,8 +59,8 @@ struct AccountSessionsController {
     let services: AppServices
 
     func addRoutes(to router: RouterGroup<AppRequestContext>) {
-        router.post("/account/sessions/end-others", use: endOthers)
-        router.post("/account/sessions/{id}/end", use: endOne)
+        router.post(RouterPath(Routes.Pattern.accountSessionsEndOthers), use: endOthers)
+        router.post(RouterPath(Routes.Pattern.accountSessionEnd), use: endOne)
     }
 
     @Sendable func endOthers(request: Request, context: AppRequestContext) async throws -> Response {
@@ -68,7 +68,7 @@ struct AccountSessionsController {
         guard let current = context.auth?.session.id else { throw HTTPError(.unauthorized) }
         let ended = try await services.database.endSessions(userId: user.uid, keeping: current)
         let message = ended == 0 ? "There were no other sessions." : "Signed out \(ended) other session\(ended == 1 ? "" : "s")."
-        return Redirect.to("/account#sessions", flash: Flash(kind: .success, message: message), cookies: services.cookies)
+        return Redirect.to(Routes.account + "#sessions", flash: Flash(kind: .success, message: message), cookies: services.cookies)
     }
 
     @Sendable func endOne(request: Request, context: AppRequestContext) async throws -> Response {
@@ -78,10 +78,10 @@ struct AccountSessionsController {
         else { throw HTTPError(.notFound) }
         if id == context.auth?.session.id {
             // Ending the session in use is signing out.
-            var response = Redirect.to("/login", flash: Flash(kind: .success, message: "You have signed out."), cookies: services.cookies)
+            var response = Redirect.to(Routes.login, flash: Flash(kind: .success, message: "You have signed out."), cookies: services.cookies)
             response.setCookie(services.cookies.expired(CookieJar.session))
             return response
         }
-        return Redirect.to("/account#sessions", flash: Flash(kind: .success, message: "That session has been signed out."), cookies: services.cookies)
+        return Redirect.to(Routes.account + "#sessions", flash: Flash(kind: .success, message: "That session has been signed out."), cookies: services.cookies)
     }
 }

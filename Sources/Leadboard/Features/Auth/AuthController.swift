@@ -24,14 +24,14 @@ struct AuthController {
     let services: AppServices
 
     func addRoutes(to router: Router<AppRequestContext>) {
-        router.get("/login", use: show)
-        router.post("/login", use: login)
-        router.post("/logout", use: logout)
+        router.get(RouterPath(Routes.Pattern.login), use: show)
+        router.post(RouterPath(Routes.Pattern.login), use: login)
+        router.post(RouterPath(Routes.Pattern.logout), use: logout)
     }
 
     @Sendable func show(request: Request, context: AppRequestContext) async throws -> Response {
         let next = LocalRedirect.sanitize(try request.query()["next"]) ?? ""
-        if context.auth != nil { return Redirect.to(next.isEmpty ? "/" : next) }
+        if context.auth != nil { return Redirect.to(next.isEmpty ? Routes.dashboard : next) }
         return services.views.render(LoginPage(next: next), request: request, context: context)
     }
 
@@ -72,7 +72,7 @@ struct AuthController {
             userId: user.uid, tokenHash: SHA256Hasher.hex(token), csrfToken: Secrets.token(),
             userAgent: request.headers[.userAgent], clientAddress: context.clientAddress,
             replacingTokenHash: request.cookies[CookieJar.session].map { SHA256Hasher.hex($0.value) })
-        var response = Redirect.to(next.isEmpty ? "/" : next)
+        var response = Redirect.to(next.isEmpty ? Routes.dashboard : next)
         response.setCookie(services.cookies.session(token))
         response.setCookie(services.cookies.expired(CookieJar.preLoginCSRF))
         return response
@@ -82,7 +82,7 @@ struct AuthController {
         if let token = request.cookies[CookieJar.session]?.value {
             try await services.database.deleteSession(tokenHash: SHA256Hasher.hex(token))
         }
-        var response = Redirect.to("/login", flash: Flash(kind: .success, message: "You have signed out."), cookies: services.cookies)
+        var response = Redirect.to(Routes.login, flash: Flash(kind: .success, message: "You have signed out."), cookies: services.cookies)
         response.setCookie(services.cookies.expired(CookieJar.session))
         return response
     }

@@ -8,14 +8,14 @@ struct DashboardPage: Page {
     let user: User
     let figures: DashboardFigures
 
-    func link(_ items: [(String, String)]) -> String { URLQuery.build("/leads", items) }
+    func link(_ items: [(String, String)]) -> String { URLQuery.build(Routes.leads, items) }
 
     func child(named name: String) -> Any? {
         let f = figures
         return switch name {
         case "greetingName": user.name
         case "role": user.role.label
-        case "scopeNote": user.role.seesAllLeads ? "All leads" : "Your leads"
+        case "scopeNote": LeadPolicy.seesAllLeads(user) ? "All leads" : "Your leads"
         case "openCount": f.count(.open).formatted()
         case "wonCount": f.count(.won).formatted()
         case "lostCount": f.count(.lost).formatted()
@@ -42,7 +42,7 @@ struct DashboardPage: Page {
         case "openTasks":
             f.openTasks.map { task -> [String: any Sendable] in
                 [
-                    "name": task.name, "leadName": task.leadName, "href": "/leads/\(task.leadId)#tasks", "since": Format.date(task.createdAt),
+                    "name": task.name, "leadName": task.leadName, "href": Routes.lead(task.leadId) + "#tasks", "since": Format.date(task.createdAt),
                     "required": task.isRequired,
                 ]
             }
@@ -57,7 +57,7 @@ struct DashboardController {
     let services: AppServices
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("/", use: show)
+        group.get(RouterPath(Routes.Pattern.dashboard), use: show)
     }
 
     @Sendable func show(request: Request, context: AppRequestContext) async throws -> Response {

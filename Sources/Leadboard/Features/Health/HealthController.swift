@@ -5,7 +5,7 @@ struct HealthController {
     let services: AppServices
 
     func addRoutes(to router: Router<AppRequestContext>) {
-        router.get("/healthz") { _, _ -> Response in
+        router.get(RouterPath(Routes.Pattern.healthz)) { _, _ -> Response in
             let healthy = await services.database.ping()
             var buffer = ByteBuffer()
             buffer.writeString(healthy ? "ok" : "database unavailable")

@@ -8,9 +8,9 @@ struct AttachmentsController {
     let leads: LeadsController
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.post("/leads/{id}/attachments", use: upload)
-        group.get("/attachments/{id}", use: download)
-        group.post("/attachments/{id}/delete", use: delete)
+        group.post(RouterPath(Routes.Pattern.leadAttachments), use: upload)
+        group.get(RouterPath(Routes.Pattern.attachment), use: download)
+        group.post(RouterPath(Routes.Pattern.attachmentDelete), use: delete)
     }
 
     /// Content types a download may carry; anything else is `application/octet-stream`.
@@ -100,7 +100,7 @@ struct AttachmentsController {
             }
             throw error
         }
-        return Redirect.to("/leads/\(id)#files", flash: Flash(kind: .success, message: "Uploaded \(originalName)."), cookies: services.cookies)
+        return Redirect.to(Routes.lead(id) + "#files", flash: Flash(kind: .success, message: "Uploaded \(originalName)."), cookies: services.cookies)
     }
 
     @Sendable func download(request: Request, context: AppRequestContext) async throws -> Response {
@@ -126,12 +126,12 @@ struct AttachmentsController {
         let removed: Attachment
         do {
             removed = try await services.database.deleteAttachment(id: id, actor: user)
-        } catch NoteError.notFound {
+        } catch AttachmentError.notFound {
             throw HTTPError(.notFound)
-        } catch NoteError.forbidden {
+        } catch AttachmentError.forbidden {
             throw PageError(.forbidden, "Only the uploader, a manager or an admin can delete this file.")
         }
         try? FileManager.default.removeItem(atPath: (services.configuration.uploadsDirectory as NSString).appendingPathComponent(removed.storedName))
-        return Redirect.to("/leads/\(removed.leadId)#files", flash: Flash(kind: .success, message: "Removed \(removed.originalName)."), cookies: services.cookies)
+        return Redirect.to(Routes.lead(removed.leadId) + "#files", flash: Flash(kind: .success, message: "Removed \(removed.originalName)."), cookies: services.cookies)
     }
 }

@@ -6,7 +6,7 @@ struct LeadRowView: MustacheParent, Sendable {
     let row: LeadListRow
     func child(named name: String) -> Any? {
         switch name {
-        case "href": "/leads/\(row.id)"
+        case "href": Routes.lead(row.id)
         case "reference": row.reference
         case "name": row.name
         case "company": row.company
@@ -53,7 +53,7 @@ struct LeadsIndexPage: Page {
         var items = filter.queryItems(includeSort: sort == nil)
         if let sort, sort != "-updated" { items.append(("sort", sort)) }
         if let page, page > 1 { items.append(("page", String(page))) }
-        return URLQuery.build("/leads", items)
+        return URLQuery.build(Routes.leads, items)
     }
 
     var sortHeaders: [String: LinkView] {
@@ -101,10 +101,12 @@ struct LeadsIndexPage: Page {
         case "prevHref": filter.page > 1 ? link(page: filter.page - 1) : nil
         case "nextHref": filter.page < pageCount ? link(page: filter.page + 1) : nil
         case "pageLabel": "Page \(filter.page) of \(pageCount)"
-        case "myLeadsHref": URLQuery.build("/leads", [("owner", "me")])
+        case "myLeadsHref": URLQuery.build(Routes.leads, [("owner", "me")])
+        case "clearHref": URLQuery.build(Routes.leads, filter.deleted ? [("deleted", "1")] : [])
+        case "deletedHref": URLQuery.build(Routes.leads, [("deleted", "1")])
         case "myLeadsActive": filter.owner == .me
-        case "canSeeDeleted": viewer.role == .admin
-        case "csvHref": URLQuery.build("/leads.csv", filter.queryItems())
+        case "canSeeDeleted": LeadPolicy.canSeeDeleted(viewer)
+        case "csvHref": URLQuery.build(Routes.leadsCSV, filter.queryItems())
         case "canImport": LeadPolicy.canImport(viewer)
         default: nil
         }
@@ -115,7 +117,7 @@ struct LeadsIndexPage: Page {
             Option(value: "", label: "Anyone", selected: filter.owner == .any),
             Option(value: "me", label: "Me", selected: filter.owner == .me),
         ]
-        if viewer.role.seesAllLeads {
+        if LeadPolicy.seesAllLeads(viewer) {
             options.append(Option(value: "none", label: "Unassigned", selected: filter.owner == .none))
             options += reference.users.map { Option(value: String($0.uid), label: $0.name, selected: filter.owner == .user($0.uid)) }
         }
@@ -148,8 +150,8 @@ struct LeadFormPage: Page {
     func child(named name: String) -> Any? {
         switch name {
         case "isNew": leadId == nil
-        case "action": leadId.map { "/leads/\($0)" } ?? "/leads"
-        case "cancelHref": leadId.map { "/leads/\($0)" } ?? "/leads"
+        case "action": leadId.map(Routes.lead) ?? Routes.leads
+        case "cancelHref": leadId.map(Routes.lead) ?? Routes.leads
         case "reference": reference
         case "name": form.name
         case "email": form.email
@@ -247,7 +249,7 @@ struct ActivityView: MustacheParent, Sendable {
         case "when": Format.dateTime(row.createdAt)
         case "kind": row.kind.rawValue
         case "showLead": showLead
-        case "leadHref": "/leads/\(row.leadId)"
+        case "leadHref": Routes.lead(row.leadId)
         case "leadLabel": "\(row.leadReference ?? "") \(row.leadName ?? "")"
         default: nil
         }
@@ -264,7 +266,7 @@ struct NoteView: MustacheParent, Sendable {
         case "author": note.authorName ?? "Former user"
         case "when": Format.dateTime(note.createdAt)
         case "canDelete": canDelete
-        case "deleteAction": "/leads/\(leadId)/notes/\(note.id)/delete"
+        case "deleteAction": Routes.leadNoteDelete(leadId, note: note.id)
         default: nil
         }
     }
@@ -276,12 +278,12 @@ struct AttachmentView: MustacheParent, Sendable {
     func child(named name: String) -> Any? {
         switch name {
         case "name": attachment.originalName
-        case "href": "/attachments/\(attachment.id)"
+        case "href": Routes.attachment(attachment.id)
         case "size": ByteCountFormatter.string(fromByteCount: attachment.size, countStyle: .file)
         case "uploader": attachment.uploaderName ?? "Former user"
         case "when": Format.dateTime(attachment.createdAt)
         case "canDelete": canDelete
-        case "deleteAction": "/attachments/\(attachment.id)/delete"
+        case "deleteAction": Routes.attachmentDelete(attachment.id)
         default: nil
         }
     }
@@ -322,7 +324,13 @@ struct LeadShowPage: Page {
         case "deleted": deleted
         case "deletedAt": Format.dateTime(lead.deletedAt)
         case "canEdit": !deleted
-        case "editHref": "/leads/\(lead.uid)/edit"
+        case "editHref": Routes.leadEdit(lead.uid)
+        case "deleteAction": Routes.leadDelete(lead.uid)
+        case "restoreAction": Routes.leadRestore(lead.uid)
+        case "assignAction": Routes.leadAssign(lead.uid)
+        case "moveAction": Routes.leadMove(lead.uid)
+        case "noteAction": Routes.leadNotes(lead.uid)
+        case "uploadAction": Routes.leadAttachments(lead.uid)
         case "canAssign": !deleted && LeadPolicy.canAssign(viewer)
         case "canDelete": !deleted && LeadPolicy.canDelete(viewer)
         case "canRestore": deleted && LeadPolicy.canRestore(viewer)
@@ -357,8 +365,8 @@ struct ActivityIndexPage: Page {
         switch name {
         case "activities": rows.prefix(pageSize).map { ActivityView(row: $0, showLead: true) }
         case "hasRows": !rows.isEmpty
-        case "prevHref": page > 1 ? URLQuery.build("/activity", [("page", String(page - 1))]) : nil
-        case "nextHref": rows.count > pageSize ? URLQuery.build("/activity", [("page", String(page + 1))]) : nil
+        case "prevHref": page > 1 ? URLQuery.build(Routes.activity, [("page", String(page - 1))]) : nil
+        case "nextHref": rows.count > pageSize ? URLQuery.build(Routes.activity, [("page", String(page + 1))]) : nil
         case "pageLabel": "Page \(page)"
         default: nil
         }
@@ -384,8 +392,8 @@ struct TaskView: MustacheParent, Sendable {
         case "completed": task.completedAt.map { "\(task.completedByName ?? "Someone") · \(Format.dateTime($0))" }
         case "canComplete": editable && task.status == .open
         case "canReopen": editable && task.status != .open && task.stageId == currentStageId
-        case "completeAction": "/leads/\(leadId)/tasks/\(task.id)/complete"
-        case "reopenAction": "/leads/\(leadId)/tasks/\(task.id)/reopen"
+        case "completeAction": Routes.leadTaskComplete(leadId, task: task.id)
+        case "reopenAction": Routes.leadTaskReopen(leadId, task: task.id)
         default: nil
         }
     }

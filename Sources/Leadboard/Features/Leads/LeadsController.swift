@@ -8,16 +8,16 @@ struct LeadsController {
     var database: AppDatabase { services.database }
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("/leads", use: index)
-        group.get("/leads/new", use: new)
-        group.post("/leads", use: create)
-        group.get("/leads/{id}", use: show)
-        group.get("/leads/{id}/edit", use: edit)
-        group.post("/leads/{id}", use: update)
-        group.post("/leads/{id}/assign", use: assign)
-        group.post("/leads/{id}/delete", use: delete)
-        group.post("/leads/{id}/restore", use: restore)
-        group.get("/stages.css", use: stageStyles)
+        group.get(RouterPath(Routes.Pattern.leads), use: index)
+        group.get(RouterPath(Routes.Pattern.leadsNew), use: new)
+        group.post(RouterPath(Routes.Pattern.leads), use: create)
+        group.get(RouterPath(Routes.Pattern.lead), use: show)
+        group.get(RouterPath(Routes.Pattern.leadEdit), use: edit)
+        group.post(RouterPath(Routes.Pattern.lead), use: update)
+        group.post(RouterPath(Routes.Pattern.leadAssign), use: assign)
+        group.post(RouterPath(Routes.Pattern.leadDelete), use: delete)
+        group.post(RouterPath(Routes.Pattern.leadRestore), use: restore)
+        group.get(RouterPath(Routes.Pattern.stagesCSS), use: stageStyles)
     }
 
     /// Form lookups; a deactivated current owner is added so the select keeps them selected.
@@ -38,7 +38,7 @@ struct LeadsController {
     @Sendable func index(request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.user
         var filter = LeadFilter(query: try request.query())
-        if filter.deleted && user.role != .admin { filter.deleted = false }
+        if filter.deleted && !LeadPolicy.canSeeDeleted(user) { filter.deleted = false }
         async let result = database.leadList(LeadQuery(filter: filter, viewer: user))
         async let reference = database.leadReferenceData()
         let page = LeadsIndexPage(filter: filter, result: try await result, reference: try await reference, viewer: user)
@@ -64,7 +64,7 @@ struct LeadsController {
         if let input {
             do {
                 let lead = try await database.createLead(input, actor: user)
-                return Redirect.to("/leads/\(lead.uid)", flash: Flash(kind: .success, message: "Created \(lead.reference)."), cookies: services.cookies)
+                return Redirect.to(Routes.lead(lead.uid), flash: Flash(kind: .success, message: "Created \(lead.reference)."), cookies: services.cookies)
             } catch LeadWriteError.invalidReference(let field, let message) {
                 errors = [field: message]
             } catch let refusal as LeadCreateRefusal {
@@ -117,7 +117,7 @@ struct LeadsController {
             do {
                 switch try await database.updateLead(id: id, expectedVersion: version, input: input, actor: user) {
                 case .updated(let saved):
-                    return Redirect.to("/leads/\(saved.uid)", flash: Flash(kind: .success, message: "Saved \(saved.reference)."), cookies: services.cookies)
+                    return Redirect.to(Routes.lead(saved.uid), flash: Flash(kind: .success, message: "Saved \(saved.reference)."), cookies: services.cookies)
                 case .conflict(let current):
                     return conflictPage(request: request, context: context, form: form, current: current, data: data, user: user)
                 }
@@ -149,7 +149,7 @@ struct LeadsController {
         compare("value", Money.parse(form.value).map(Money.plain) ?? form.value, Money.plain(current.valueCents), display: Money.display(current.valueCents))
         compare("expected_close_date", form.expectedCloseDate, saved.expectedCloseDate)
         compare("stage_id", form.stageId, saved.stageId, display: data.stage(current.stageId)?.name ?? "?")
-        if user.role.seesAllLeads {
+        if LeadPolicy.canAssign(user) {
             compare("owner_id", form.ownerId, saved.ownerId, display: data.user(current.ownerId)?.name ?? "Unassigned")
         }
         var resubmit = form
@@ -171,7 +171,7 @@ struct LeadsController {
         if !raw.isEmpty && ownerId == nil { throw PageError(.unprocessableContent, "Choose an owner from the list.") }
         do {
             let lead = try await database.assignLead(id: id, ownerId: ownerId, actor: user)
-            return Redirect.to("/leads/\(lead.uid)", flash: Flash(kind: .success, message: "Owner updated."), cookies: services.cookies)
+            return Redirect.to(Routes.lead(lead.uid), flash: Flash(kind: .success, message: "Owner updated."), cookies: services.cookies)
         } catch LeadWriteError.invalidReference(_, let message) {
             throw PageError(.unprocessableContent, message)
         }
@@ -183,7 +183,7 @@ struct LeadsController {
         guard let lead = try await database.lead(id: id, viewer: user) else { throw HTTPError(.notFound) }
         guard LeadPolicy.canDelete(user) else { throw HTTPError(.forbidden) }
         try await database.deleteLead(id: id, actor: user)
-        return Redirect.to("/leads", flash: Flash(kind: .success, message: "Deleted \(lead.reference). An admin can restore it."), cookies: services.cookies)
+        return Redirect.to(Routes.leads, flash: Flash(kind: .success, message: "Deleted \(lead.reference). An admin can restore it."), cookies: services.cookies)
     }
 
     @Sendable func restore(request: Request, context: AppRequestContext) async throws -> Response {
@@ -198,7 +198,7 @@ struct LeadsController {
         } catch LeadWriteError.notFound {
             throw HTTPError(.notFound)
         }
-        return Redirect.to("/leads/\(id)", flash: Flash(kind: .success, message: "Lead restored."), cookies: services.cookies)
+        return Redirect.to(Routes.lead(id), flash: Flash(kind: .success, message: "Lead restored."), cookies: services.cookies)
     }
 
     /// Stage colours as CSS classes: the CSP forbids inline styles, and admins choose the colours.

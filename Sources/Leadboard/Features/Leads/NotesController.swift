@@ -7,8 +7,8 @@ struct NotesController {
     let leads: LeadsController
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.post("/leads/{id}/notes", use: create)
-        group.post("/leads/{id}/notes/{noteId}/delete", use: delete)
+        group.post(RouterPath(Routes.Pattern.leadNotes), use: create)
+        group.post(RouterPath(Routes.Pattern.leadNoteDelete), use: delete)
     }
 
     @Sendable func create(request: Request, context: AppRequestContext) async throws -> Response {
@@ -21,7 +21,7 @@ struct NotesController {
             return try await leads.renderShow(request: request, context: context, status: .unprocessableContent, noteBody: body, noteError: problem)
         }
         try await services.database.addNote(leadId: id, body: body, actor: user)
-        return Redirect.to("/leads/\(id)#notes", flash: Flash(kind: .success, message: "Note added."), cookies: services.cookies)
+        return Redirect.to(Routes.lead(id) + "#notes", flash: Flash(kind: .success, message: "Note added."), cookies: services.cookies)
     }
 
     @Sendable func delete(request: Request, context: AppRequestContext) async throws -> Response {
@@ -35,7 +35,7 @@ struct NotesController {
         } catch NoteError.forbidden {
             throw PageError(.forbidden, "Only the author of a note or an admin can delete it.")
         }
-        return Redirect.to("/leads/\(id)#notes", flash: Flash(kind: .success, message: "Note deleted."), cookies: services.cookies)
+        return Redirect.to(Routes.lead(id) + "#notes", flash: Flash(kind: .success, message: "Note deleted."), cookies: services.cookies)
     }
 }
 
@@ -44,7 +44,7 @@ struct ActivityController {
     let services: AppServices
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("/activity", use: index)
+        group.get(RouterPath(Routes.Pattern.activity), use: index)
     }
 
     @Sendable func index(request: Request, context: AppRequestContext) async throws -> Response {

@@ -11,7 +11,7 @@ struct MetricsController {
     static let forwarded = HeaderName("Forwarded")!
 
     func addRoutes(to router: Router<AppRequestContext>) {
-        router.get("/metrics") { request, context -> Response in
+        router.get(RouterPath(Routes.Pattern.metrics)) { request, context -> Response in
             guard Self.mayScrape(request, clientAddress: context.clientAddress, configuration: services.configuration) else {
                 throw HTTPError(.notFound)
             }

@@ -9,8 +9,8 @@ struct TemplateView: MustacheParent, Sendable {
         case "name": template.name
         case "description": template.description
         case "required": template.isRequired
-        case "deleteAction": "/admin/pipeline/stages/\(template.stageId)/tasks/\(template.id ?? 0)/delete"
-        case "updateAction": "/admin/pipeline/stages/\(template.stageId)/tasks/\(template.id ?? 0)"
+        case "deleteAction": Routes.adminStageTaskDelete(template.stageId, task: template.id ?? 0)
+        case "updateAction": Routes.adminStageTask(template.stageId, task: template.id ?? 0)
         case "templateId": template.id ?? 0
         default: nil
         }
@@ -45,8 +45,8 @@ struct StageAdminView: MustacheParent, Sendable {
                 : "Next: " + config.stages.filter { next.contains($0.uid) }.map(\.name).joined(separator: ", ")
         case "moveToOptions": [Option(value: "", label: "—", selected: true)] + others.map { Option(value: String($0.uid), label: $0.name, selected: false) }
         case "templates": (config.templates[stage.uid] ?? []).map(TemplateView.init)
-        case "action": "/admin/pipeline/stages/\(stage.uid)"
-        case "taskAction": "/admin/pipeline/stages/\(stage.uid)/tasks"
+        case "action": Routes.adminStage(stage.uid)
+        case "taskAction": Routes.adminStageTasks(stage.uid)
         case "canMoveUp": !isFirst
         case "canMoveDown": !isLast
         case "errors": errors
@@ -75,7 +75,7 @@ struct PipelinePage: Page {
             }
         case "sources":
             sources.map { source -> [String: String] in
-                ["id": String(source.uid), "name": source.name, "action": "/admin/pipeline/sources/\(source.uid)", "active": source.isActive ? "checked" : ""]
+                ["id": String(source.uid), "name": source.name, "action": Routes.adminSource(source.uid), "active": source.isActive ? "checked" : ""]
             }
         case "sourceErrors": sourceErrors
         case "newStage": newStage
@@ -94,19 +94,19 @@ struct AdminPipelineController {
     var database: AppDatabase { services.database }
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("/pipeline", use: show)
-        group.post("/pipeline/stages", use: create)
-        group.post("/pipeline/stages/{id}", use: update)
-        group.post("/pipeline/reorder", use: reorder)
-        group.post("/pipeline/stages/{id}/tasks", use: addTemplate)
-        group.post("/pipeline/sources", use: createSource)
-        group.post("/pipeline/sources/{id}", use: updateSource)
-        group.post("/pipeline/stages/{id}/tasks/{taskId}", use: updateTemplate)
-        group.post("/pipeline/stages/{id}/tasks/{taskId}/delete", use: deleteTemplate)
+        group.get(RouterPath(Routes.Pattern.adminPipeline), use: show)
+        group.post(RouterPath(Routes.Pattern.adminStages), use: create)
+        group.post(RouterPath(Routes.Pattern.adminStage), use: update)
+        group.post(RouterPath(Routes.Pattern.adminPipelineReorder), use: reorder)
+        group.post(RouterPath(Routes.Pattern.adminStageTasks), use: addTemplate)
+        group.post(RouterPath(Routes.Pattern.adminSources), use: createSource)
+        group.post(RouterPath(Routes.Pattern.adminSource), use: updateSource)
+        group.post(RouterPath(Routes.Pattern.adminStageTask), use: updateTemplate)
+        group.post(RouterPath(Routes.Pattern.adminStageTaskDelete), use: deleteTemplate)
     }
 
     func render(_ request: Request, _ context: AppRequestContext, status: HTTPResponse.Status = .ok, configure: (inout PipelinePage) -> Void = { _ in }) async throws -> Response {
-        var page = PipelinePage(config: try await database.pool.read { db in try db.pipelineConfig(withCounts: true) })
+        var page = PipelinePage(config: try await database.pipelineWithLeadCounts())
         page.sources = try await database.leadReferenceData().sources
         configure(&page)
         return services.views.render(page, request: request, context: context, status: status)
@@ -132,8 +132,8 @@ struct AdminPipelineController {
         if errors.isEmpty, let category = StageCategory(rawValue: values["category"]!) {
             do {
                 try await database.createStage(StageInput(name: values["name"]!, color: values["color"]!, category: category))
-                return Redirect.to("/admin/pipeline", flash: Flash(kind: .success, message: "Added stage \(values["name"]!)."), cookies: services.cookies)
-            } catch let error as StageChangeError {
+                return Redirect.to(Routes.adminPipeline, flash: Flash(kind: .success, message: "Added stage \(values["name"]!)."), cookies: services.cookies)
+            } catch let error as StageSettingsError {
                 errors[error.field] = error.message
             }
         }
@@ -155,8 +155,8 @@ struct AdminPipelineController {
                 isEntry: form.has("entry"), nextStageIds: Set(form.all("next").compactMap { Int64($0) }), moveLeadsTo: Int64(form.trimmed("move_to")))
             do {
                 try await database.updateStage(id: id, input: input, actor: user)
-                return Redirect.to("/admin/pipeline#stage-\(id)", flash: Flash(kind: .success, message: "Saved stage \(name)."), cookies: services.cookies)
-            } catch let error as StageChangeError {
+                return Redirect.to(Routes.adminPipeline + "#stage-\(id)", flash: Flash(kind: .success, message: "Saved stage \(name)."), cookies: services.cookies)
+            } catch let error as StageSettingsError {
                 errors[error.field] = error.message
             }
         }
@@ -166,13 +166,13 @@ struct AdminPipelineController {
     @Sendable func reorder(request: Request, context: AppRequestContext) async throws -> Response {
         let form = context.form
         if let id = Int64(form.trimmed("stage_id")), ["up", "down"].contains(form.trimmed("direction")) {
-            try await database.moveStage(id: id, up: form.trimmed("direction") == "up")
+            try await database.reorderStage(id: id, up: form.trimmed("direction") == "up")
         } else if form.has("order") {
             try await database.reorderStages(form.trimmed("order").split(separator: ",").compactMap { Int64($0.trimmingCharacters(in: .whitespaces)) })
         } else {
             throw PageError(.unprocessableContent, "Say which stage to move (stage_id and direction up or down) or give the full order.")
         }
-        return Redirect.to("/admin/pipeline", flash: Flash(kind: .success, message: "Stage order saved."), cookies: services.cookies)
+        return Redirect.to(Routes.adminPipeline, flash: Flash(kind: .success, message: "Stage order saved."), cookies: services.cookies)
     }
 
     @Sendable func createSource(request: Request, context: AppRequestContext) async throws -> Response {
@@ -182,8 +182,8 @@ struct AdminPipelineController {
         if errors.isEmpty {
             do {
                 try await database.createSource(name: name)
-                return Redirect.to("/admin/pipeline#sources", flash: Flash(kind: .success, message: "Added source \(name)."), cookies: services.cookies)
-            } catch let error as StageChangeError {
+                return Redirect.to(Routes.adminPipeline + "#sources", flash: Flash(kind: .success, message: "Added source \(name)."), cookies: services.cookies)
+            } catch let error as SourceChangeError {
                 errors[error.field] = error.message
             }
         }
@@ -198,8 +198,8 @@ struct AdminPipelineController {
         if errors.isEmpty {
             do {
                 try await database.updateSource(id: id, name: name, isActive: context.form.has("active"))
-                return Redirect.to("/admin/pipeline#sources", flash: Flash(kind: .success, message: "Saved source \(name)."), cookies: services.cookies)
-            } catch let error as StageChangeError {
+                return Redirect.to(Routes.adminPipeline + "#sources", flash: Flash(kind: .success, message: "Saved source \(name)."), cookies: services.cookies)
+            } catch let error as SourceChangeError {
                 errors[error.field] = error.message
             }
         }
@@ -223,7 +223,7 @@ struct AdminPipelineController {
         guard errors.isEmpty else { return try await render(request, context, status: .unprocessableContent) { $0.stageErrors[id] = errors } }
         guard try await database.updateTaskTemplate(stageId: id, templateId: taskId, name: name, description: description, isRequired: form.has("required"))
         else { throw HTTPError(.notFound) }
-        return Redirect.to("/admin/pipeline#stage-\(id)", flash: Flash(kind: .success, message: "Saved task \(name)."), cookies: services.cookies)
+        return Redirect.to(Routes.adminPipeline + "#stage-\(id)", flash: Flash(kind: .success, message: "Saved task \(name)."), cookies: services.cookies)
     }
 
     @Sendable func addTemplate(request: Request, context: AppRequestContext) async throws -> Response {
@@ -234,8 +234,8 @@ struct AdminPipelineController {
         if errors.isEmpty {
             do {
                 try await database.addTaskTemplate(stageId: id, name: name, description: description, isRequired: form.has("required"))
-                return Redirect.to("/admin/pipeline#stage-\(id)", flash: Flash(kind: .success, message: "Added task \(name)."), cookies: services.cookies)
-            } catch is StageChangeError {
+                return Redirect.to(Routes.adminPipeline + "#stage-\(id)", flash: Flash(kind: .success, message: "Added task \(name)."), cookies: services.cookies)
+            } catch is StageSettingsError {
                 throw HTTPError(.notFound)
             }
         }
@@ -246,6 +246,6 @@ struct AdminPipelineController {
         guard let id = context.parameters.get("id", as: Int64.self), let taskId = context.parameters.get("taskId", as: Int64.self),
             try await database.deleteTaskTemplate(stageId: id, templateId: taskId)
         else { throw HTTPError(.notFound) }
-        return Redirect.to("/admin/pipeline#stage-\(id)", flash: Flash(kind: .success, message: "Task template removed."), cookies: services.cookies)
+        return Redirect.to(Routes.adminPipeline + "#stage-\(id)", flash: Flash(kind: .success, message: "Task template removed."), cookies: services.cookies)
     }
 }

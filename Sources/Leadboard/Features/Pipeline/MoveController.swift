@@ -19,8 +19,8 @@ struct MovePage: Page {
 
     func child(named name: String) -> Any? {
         switch name {
-        case "leadHref": "/leads/\(lead.uid)"
-        case "action": "/leads/\(lead.uid)/move"
+        case "leadHref": Routes.lead(lead.uid)
+        case "action": Routes.leadMove(lead.uid)
         case "leadName": lead.name
         case "reference": lead.reference
         case "currentStage": currentStage
@@ -37,23 +37,13 @@ struct MovePage: Page {
     }
 }
 
-/// JSON answers for the board's script (same endpoint, `Accept: application/json`).
+/// JSON answers for the board's script when a move is refused (same endpoint, `Accept:
+/// application/json`); a move that succeeds answers with `BoardMoveAnswer`'s HTML fragments.
 struct MoveJSON: Encodable {
     var ok: Bool
     var error: String?
     var needs: String?
     var leadId: Int64?
-    var fromStageId: Int64?
-    var toStageId: Int64?
-    var toStageName: String?
-    /// After a move: the stages the lead may go to next, and its open tasks.
-    var targets: [Target]?
-    var openTasks: Int?
-
-    struct Target: Encodable {
-        var id: Int64
-        var name: String
-    }
 }
 
 /// `POST /leads/{id}/move` and the task actions: the one path every stage change takes.
@@ -62,16 +52,16 @@ struct MoveController {
     var database: AppDatabase { services.database }
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.post("/leads/{id}/move", use: move)
-        group.post("/leads/{id}/tasks/{taskId}/complete", use: completeTask)
-        group.post("/leads/{id}/tasks/{taskId}/reopen", use: reopenTask)
+        group.post(RouterPath(Routes.Pattern.leadMove), use: move)
+        group.post(RouterPath(Routes.Pattern.leadTaskComplete), use: completeTask)
+        group.post(RouterPath(Routes.Pattern.leadTaskReopen), use: reopenTask)
     }
 
     static func wantsJSON(_ request: Request) -> Bool {
         request.headers[.accept]?.contains("application/json") == true
     }
 
-    static func json(_ value: MoveJSON, status: HTTPResponse.Status) -> Response {
+    static func json(_ value: some Encodable, status: HTTPResponse.Status) -> Response {
         let data = (try? JSONEncoder().encode(value)) ?? Data("{}".utf8)
         var buffer = ByteBuffer()
         buffer.writeBytes(data)
@@ -82,7 +72,7 @@ struct MoveController {
         let user = try context.user
         let id = try LeadsController.leadId(context)
         let form = context.form
-        let returnTo = LocalRedirect.sanitize(form["return_to"]) ?? "/leads/\(id)"
+        let returnTo = LocalRedirect.sanitize(form["return_to"]) ?? Routes.lead(id)
         let wantsJSON = Self.wantsJSON(request)
         // A lead the user may not see is a 404 whatever the rest of the request says.
         guard try await database.lead(id: id, viewer: user) != nil else {
@@ -99,11 +89,9 @@ struct MoveController {
         do {
             let result = try await database.moveLead(id: id, request: moveRequest, actor: user)
             if wantsJSON {
-                return Self.json(
-                    MoveJSON(
-                        ok: true, leadId: id, fromStageId: result.from.id, toStageId: result.to.id, toStageName: result.to.name,
-                        targets: result.nextTargets.map { .init(id: $0.uid, name: $0.name) }, openTasks: result.openTasks),
-                    status: .ok)
+                let answer = try await BoardMoveAnswer.make(
+                    result: result, returnTo: form["return_to"], viewer: user, csrf: context.csrfToken, services: services)
+                return Self.json(answer, status: .ok)
             }
             return Redirect.to(
                 returnTo, flash: Flash(kind: .success, message: "Moved \(result.lead.name) to \(result.to.name)."), cookies: services.cookies)
@@ -128,7 +116,7 @@ struct MoveController {
         let page = MovePage(
             lead: lead, currentStage: pipeline.stage(lead.stageId)?.name ?? "?", targets: pipeline.allowedTargets(from: lead.stageId),
             selected: move?.toStageId, comment: move?.comment ?? "", lostReason: move?.lostReason ?? "", override: move?.override ?? false,
-            error: message, canOverride: user.role.seesAllLeads, returnTo: returnTo)
+            error: message, canOverride: LeadPolicy.canOverrideGates(user), returnTo: returnTo)
         return services.views.render(page, request: request, context: context, status: .unprocessableContent)
     }
 
@@ -147,7 +135,7 @@ struct MoveController {
         } catch TaskError.notOpen {
             throw PageError(.conflict, "That task is already closed.")
         }
-        return Redirect.to("/leads/\(leadId)#tasks", flash: Flash(kind: .success, message: "Task completed."), cookies: services.cookies)
+        return Redirect.to(Routes.lead(leadId) + "#tasks", flash: Flash(kind: .success, message: "Task completed."), cookies: services.cookies)
     }
 
     @Sendable func reopenTask(request: Request, context: AppRequestContext) async throws -> Response {
@@ -160,6 +148,6 @@ struct MoveController {
         } catch TaskError.notDone {
             throw PageError(.conflict, "Only closed tasks of the lead's current stage can be reopened.")
         }
-        return Redirect.to("/leads/\(leadId)#tasks", flash: Flash(kind: .success, message: "Task reopened."), cookies: services.cookies)
+        return Redirect.to(Routes.lead(leadId) + "#tasks", flash: Flash(kind: .success, message: "Task reopened."), cookies: services.cookies)
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// Remembers computed reports until the data they read changes. Every change to a lead writes an
 /// activity row in its transaction, so the newest id among the kinds of activity that change what
@@ -20,19 +19,9 @@ actor ReportCache {
     private let capacity = 64
 
     func reports(database: AppDatabase, viewer: User, range: ReportRange, ownerId: Int64?) async throws -> Reports {
-        let version = try await database.pool.read { db in
-            try String.fetchOne(
-                db,
-                sql: """
-                    SELECT COALESCE((SELECT id FROM activity WHERE kind IN ('created', 'updated', 'assigned', 'stage_changed', 'deleted', 'restored', 'imported')
-                                     ORDER BY id DESC LIMIT 1), 0) || '/' ||
-                           COALESCE((SELECT group_concat(id || ':' || name || ':' || category || ':' || isActive || ':' || position, ',') FROM stage), '') || '/' ||
-                           COALESCE((SELECT group_concat(id || ':' || name, ',') FROM source), '') || '/' ||
-                           COALESCE((SELECT MAX(updatedAt) FROM user), '')
-                    """) ?? ""
-        }
+        let version = try await database.reportDataVersion()
         let key = Key(
-            scope: viewer.role.seesAllLeads ? nil : viewer.id, ownerId: viewer.role.seesAllLeads ? ownerId : nil, from: range.from, to: range.to,
+            scope: LeadPolicy.visibility(for: viewer).ownerId, ownerId: LeadPolicy.canReportByOwner(viewer) ? ownerId : nil, from: range.from, to: range.to,
             version: version)
         if let cached = entries[key] { return cached }
         let fresh = try await database.reports(viewer: viewer, range: range, ownerId: ownerId)

@@ -30,7 +30,7 @@ struct ReportFilter: Sendable {
             (from, to) = (defaultFrom, defaultTo)
         }
         range = ReportRange(from: from, to: to)
-        ownerId = viewer.role.seesAllLeads ? Int64(query.trimmed("owner")) : nil
+        ownerId = LeadPolicy.canReportByOwner(viewer) ? Int64(query.trimmed("owner")) : nil
     }
 
     func queryItems() -> [(String, String)] {
@@ -46,7 +46,7 @@ struct ReportsPage: Page {
     let viewer: User
     let users: [User]
 
-    func csvHref(_ kind: ReportKind) -> String { URLQuery.build("/reports.csv", [("report", kind.rawValue)] + filter.queryItems()) }
+    func csvHref(_ kind: ReportKind) -> String { URLQuery.build(Routes.reportsCSV, [("report", kind.rawValue)] + filter.queryItems()) }
 
     func child(named name: String) -> Any? {
         let r = reports
@@ -54,7 +54,7 @@ struct ReportsPage: Page {
         case "from": filter.range.from
         case "to": filter.range.to
         case "errors": filter.errors
-        case "canFilterOwner": viewer.role.seesAllLeads
+        case "canFilterOwner": LeadPolicy.canReportByOwner(viewer)
         case "ownerOptions":
             [Option(value: "", label: "Everyone", selected: filter.ownerId == nil)]
                 + users.map { Option(value: String($0.uid), label: $0.name, selected: $0.id == filter.ownerId) }
@@ -79,7 +79,7 @@ struct ReportsPage: Page {
             r.sources.map { row -> [String: String] in
                 ["name": row.name, "leads": row.leads.formatted(), "won": row.won.formatted(), "lost": row.lost.formatted(), "rate": Percent.format(row.won, row.won + row.lost)]
             }
-        case "showOwners": viewer.role.seesAllLeads
+        case "showOwners": LeadPolicy.canReportByOwner(viewer)
         case "ownerChart":
             BarChart(
                 id: "owners", title: "Won value by owner", summary: r.owners.map { "\($0.name) \(Money.display($0.wonValueCents))" }.joined(separator: ", "),
@@ -117,8 +117,8 @@ struct ReportsController {
     let services: AppServices
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("/reports", use: show)
-        group.get("/reports.csv", use: csv)
+        group.get(RouterPath(Routes.Pattern.reports), use: show)
+        group.get(RouterPath(Routes.Pattern.reportsCSV), use: csv)
     }
 
     @Sendable func show(request: Request, context: AppRequestContext) async throws -> Response {
@@ -157,7 +157,7 @@ struct ReportsController {
         guard let kind = ReportKind(rawValue: query.trimmed("report")) else {
             throw PageError(.badRequest, "Choose a report: funnel, sources, owners, weekly or stage_times.")
         }
-        if kind == .owners && !user.role.seesAllLeads { throw HTTPError(.forbidden) }
+        if kind == .owners && !LeadPolicy.canReportByOwner(user) { throw HTTPError(.forbidden) }
         let filter = ReportFilter(query: query, now: services.database.clock.now(), viewer: user)
         let reports = try await services.reportCache.reports(database: services.database, viewer: user, range: filter.range, ownerId: filter.ownerId)
         let body = try CSVText.encode(Self.table(kind, reports), numericColumns: [])

@@ -7,13 +7,13 @@ struct ExportController {
     let services: AppServices
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("/leads.csv", use: export)
+        group.get(RouterPath(Routes.Pattern.leadsCSV), use: export)
     }
 
     @Sendable func export(request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.user
         var filter = LeadFilter(query: try request.query())
-        if filter.deleted && user.role != .admin { filter.deleted = false }
+        if filter.deleted && !LeadPolicy.canSeeDeleted(user) { filter.deleted = false }
         let query = LeadQuery(filter: filter, viewer: user)
         let database = services.database
         // Surface a search syntax error as a page, before the download starts.

@@ -24,7 +24,7 @@ struct ImportPreviewPage: Page {
     var error: String?
 
     func child(named name: String) -> Any? {
-        let base = "/leads/import/\(job.token)"
+        let base = Routes.leadsImportPreview(job.token)
         return switch name {
         case "fileName": job.fileName
         case "done": job.status == "done"
@@ -47,8 +47,8 @@ struct ImportPreviewPage: Page {
         case "updateExisting": updateExisting
         case "skipHref": base
         case "updateHref": URLQuery.build(base, [("duplicates", "update")])
-        case "confirmAction": "\(base)/confirm"
-        case "errorsHref": URLQuery.build("\(base)/errors.csv", updateExisting ? [("duplicates", "update")] : [])
+        case "confirmAction": Routes.leadsImportConfirm(job.token)
+        case "errorsHref": URLQuery.build(Routes.leadsImportErrors(job.token), updateExisting ? [("duplicates", "update")] : [])
         default: nil
         }
     }
@@ -62,11 +62,11 @@ struct ImportController {
     var importsDirectory: String { (services.configuration.dataDirectory as NSString).appendingPathComponent("imports") }
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("/leads/import", use: form)
-        group.post("/leads/import", use: upload)
-        group.get("/leads/import/{token}", use: preview)
-        group.post("/leads/import/{token}/confirm", use: confirm)
-        group.get("/leads/import/{token}/errors.csv", use: errors)
+        group.get(RouterPath(Routes.Pattern.leadsImport), use: form)
+        group.post(RouterPath(Routes.Pattern.leadsImport), use: upload)
+        group.get(RouterPath(Routes.Pattern.leadsImportPreview), use: preview)
+        group.post(RouterPath(Routes.Pattern.leadsImportConfirm), use: confirm)
+        group.get(RouterPath(Routes.Pattern.leadsImportErrors), use: errors)
     }
 
     func importer(_ context: AppRequestContext) throws -> User {
@@ -117,7 +117,7 @@ struct ImportController {
             try? FileManager.default.removeItem(atPath: (importsDirectory as NSString).appendingPathComponent(storedName))
             throw error
         }
-        return Redirect.to("/leads/import/\(token)")
+        return Redirect.to(Routes.leadsImportPreview(token))
     }
 
     @Sendable func preview(request: Request, context: AppRequestContext) async throws -> Response {
@@ -142,7 +142,7 @@ struct ImportController {
             try? FileManager.default.removeItem(atPath: path(of: job))
             if result.created + result.updated > 10_000 { try? database.refreshStatistics(force: false) }
             return Redirect.to(
-                "/leads/import/\(job.token)",
+                Routes.leadsImportPreview(job.token),
                 flash: Flash(kind: .success, message: "Imported: \(result.created) created, \(result.updated) updated, \(result.skipped) skipped."),
                 cookies: services.cookies)
         } catch let aborted as ImportAborted {

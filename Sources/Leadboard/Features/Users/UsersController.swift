@@ -20,7 +20,7 @@ struct UserRow: MustacheParent, Sendable {
         case "role": role
         case "active": active
         case "lastLogin": lastLogin
-        case "editURL": "/admin/users/\(id)/edit"
+        case "editURL": Routes.adminUserEdit(id)
         default: nil
         }
     }
@@ -61,8 +61,8 @@ struct UserFormPage: Page {
         case "active": active
         case "errors": errors
         case "passwordErrors": passwordErrors
-        case "action": userId.map { "/admin/users/\($0)" } ?? "/admin/users"
-        case "passwordAction": userId.map { "/admin/users/\($0)/password" }
+        case "action": userId.map(Routes.adminUser) ?? Routes.adminUsers
+        case "passwordAction": userId.map(Routes.adminUserPassword)
         default: nil
         }
     }
@@ -74,12 +74,12 @@ struct UsersController {
     let services: AppServices
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("/users", use: index)
-        group.get("/users/new", use: new)
-        group.post("/users", use: create)
-        group.get("/users/{id}/edit", use: edit)
-        group.post("/users/{id}", use: update)
-        group.post("/users/{id}/password", use: setPassword)
+        group.get(RouterPath(Routes.Pattern.adminUsers), use: index)
+        group.get(RouterPath(Routes.Pattern.adminUsersNew), use: new)
+        group.post(RouterPath(Routes.Pattern.adminUsers), use: create)
+        group.get(RouterPath(Routes.Pattern.adminUserEdit), use: edit)
+        group.post(RouterPath(Routes.Pattern.adminUser), use: update)
+        group.post(RouterPath(Routes.Pattern.adminUserPassword), use: setPassword)
     }
 
     @Sendable func index(request: Request, context: AppRequestContext) async throws -> Response {
@@ -113,7 +113,7 @@ struct UsersController {
                 let hash = try await services.hasher.hash(password)
                 let user = try await services.database.createUser(email: page.email, name: page.name, role: role, passwordHash: hash)
                 return Redirect.to(
-                    "/admin/users", flash: Flash(kind: .success, message: "Created \(user.name) (\(user.email))."), cookies: services.cookies)
+                    Routes.adminUsers, flash: Flash(kind: .success, message: "Created \(user.name) (\(user.email))."), cookies: services.cookies)
             } catch UserChangeError.emailTaken {
                 page.errors["email"] = "A user with this email already exists."
             }
@@ -145,7 +145,7 @@ struct UsersController {
             do {
                 _ = try await services.database.updateUser(id: user.uid, name: page.name, role: role, isActive: page.active)
                 return Redirect.to(
-                    "/admin/users", flash: Flash(kind: .success, message: "Saved \(page.name)."), cookies: services.cookies)
+                    Routes.adminUsers, flash: Flash(kind: .success, message: "Saved \(page.name)."), cookies: services.cookies)
             } catch UserChangeError.lastAdmin {
                 let message = "At least one active admin must remain: make another user admin first."
                 page.errors[role != .admin ? "role" : "active"] = message
@@ -169,7 +169,7 @@ struct UsersController {
         let keep = user.id == context.auth?.user.id ? context.auth?.session.id : nil
         try await services.database.setPassword(userId: user.uid, passwordHash: hash, keepingSession: keep)
         return Redirect.to(
-            "/admin/users/\(user.uid)/edit", flash: Flash(kind: .success, message: "Password set for \(user.name); their sessions were ended."),
+            Routes.adminUserEdit(user.uid), flash: Flash(kind: .success, message: "Password set for \(user.name); their sessions were ended."),
             cookies: services.cookies)
     }
 }

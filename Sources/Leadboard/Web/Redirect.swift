@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 
 /// Redirect targets taken from user input must stay on this site.
 public enum LocalRedirect {
@@ -47,21 +48,11 @@ public enum LocalRedirect {
     }
 }
 
-/// Builds query strings with proper escaping.
-public enum URLQuery {
-    static let allowed: CharacterSet = {
-        var set = CharacterSet.alphanumerics
-        set.insert(charactersIn: "-._~")
-        return set
-    }()
-
-    public static func escape(_ string: String) -> String {
-        string.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
-    }
-
-    /// `path?k=v&...`, leaving out empty values.
-    public static func build(_ path: String, _ items: [(String, String)]) -> String {
-        let query = items.filter { !$0.1.isEmpty }.map { "\(escape($0.0))=\(escape($0.1))" }.joined(separator: "&")
-        return query.isEmpty ? path : "\(path)?\(query)"
+/// Post/Redirect/Get helpers.
+enum Redirect {
+    static func to(_ location: String, flash: Flash? = nil, cookies: CookieJar? = nil) -> Response {
+        var response = Response(status: .seeOther, headers: [.location: location])
+        if let flash, let cookies { response.setCookie(cookies.flash(flash)) }
+        return response
     }
 }
