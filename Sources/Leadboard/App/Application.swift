@@ -82,7 +82,7 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     ExportController(services: services).addRoutes(to: signedIn)
     ImportController(services: services).addRoutes(to: signedIn)
 
-    let admin = router.group().add(middleware: RequireLogin()).add(middleware: RequireRole(roles: [.admin]))
+    let admin = router.group().add(middleware: RequireLogin()).add(middleware: RequireAdmin())
     UsersController(services: services).addRoutes(to: admin)
     AdminPipelineController(services: services).addRoutes(to: admin)
     return router

@@ -135,7 +135,7 @@ public enum Maintenance {
         // Applies any migration this version has that the backup's did not.
         let restored = try DataFolder.openDatabase(configuration: configuration, createIfMissing: false)
         let health = try restored.health()
-        try restored.pool.close()
+        try restored.close()
         return RestoreReport(
             databasePath: DataFolder.absolute(configuration.databasePath), health: health,
             copiedFiles: copied.count, copiedBytes: copied.bytes, missingFiles: copied.missing)

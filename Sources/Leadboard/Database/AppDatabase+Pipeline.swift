@@ -5,10 +5,6 @@ public struct MoveResult: Sendable {
     public var lead: Lead
     public var from: Stage
     public var to: Stage
-    /// Where the lead may go from its new stage.
-    public var nextTargets: [Stage]
-    /// Open tasks after the move (those of the new stage).
-    public var openTasks: Int
 }
 
 extension Database {
@@ -66,7 +62,7 @@ extension Database {
         moved.updatedAt = now
         moved.version += 1
         return MoveResult(
-            lead: moved, from: from, to: to, nextTargets: config.allowedTargets(from: to.uid), openTasks: (config.templates[to.uid] ?? []).count)
+            lead: moved, from: from, to: to)
     }
 }
 

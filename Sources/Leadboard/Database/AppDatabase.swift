@@ -11,7 +11,10 @@ public struct AppClock: Sendable {
 /// Owns the SQLite connection pool; every read and write of the app goes through a named method
 /// on this type (see the `AppDatabase+*.swift` files).
 public struct AppDatabase: Sendable {
-    public let pool: DatabasePool
+    /// The connection pool. Internal, and used only by the files in `Database/` (a test scans the
+    /// other folders): everything else calls a named method, so all SQL stays in this layer. (Swift's
+    /// `private` would hide it from the `AppDatabase+*.swift` extensions too.)
+    let pool: DatabasePool
     public let clock: AppClock
 
     /// Opens (creating if needed) the database file in WAL mode and applies pending migrations.
@@ -87,4 +90,9 @@ public struct AppDatabase: Sendable {
     }
 
     var now: Date { clock.now() }
+
+    /// Closes every connection (after a restore, before the files are handed back).
+    public func close() throws {
+        try pool.close()
+    }
 }

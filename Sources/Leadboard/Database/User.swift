@@ -42,3 +42,6 @@ public struct Session: Codable, Sendable, FetchableRecord, MutablePersistableRec
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
+
+/// Roles are stored as their raw value (`admin`, `manager`, `executive`).
+extension Role: DatabaseValueConvertible {}

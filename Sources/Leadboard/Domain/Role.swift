@@ -1,8 +1,6 @@
-import GRDB
-
 /// What a user may do. Executives work their own leads; managers oversee all leads; admins also run
 /// users and the pipeline. What each role may do with leads is decided in `LeadPolicy`.
-public enum Role: String, Codable, Sendable, CaseIterable, DatabaseValueConvertible {
+public enum Role: String, Codable, Sendable, CaseIterable {
     case admin, manager, executive
 
     public var label: String {

@@ -67,14 +67,13 @@ struct RequireLogin: RouterMiddleware {
     }
 }
 
-/// Admin-only areas answer 403 to everyone else.
-struct RequireRole: RouterMiddleware {
+/// Admin-only areas answer 403 to everyone else (`AdminPolicy` decides).
+struct RequireAdmin: RouterMiddleware {
     typealias Context = AppRequestContext
-    let roles: Set<Role>
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let user = context.auth?.user else { throw HTTPError(.unauthorized) }
-        guard roles.contains(user.role) else { throw HTTPError(.forbidden) }
+        guard AdminPolicy.canAdminister(user) else { throw HTTPError(.forbidden) }
         return try await next(request, context)
     }
 }

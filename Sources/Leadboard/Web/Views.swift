@@ -167,7 +167,7 @@ enum Navigation {
             ("Dashboard", Routes.dashboard), ("Leads", Routes.leads), ("Board", Routes.board), ("Reports", Routes.reports),
             ("Activity", Routes.activity), ("Account", Routes.account),
         ]
-        if user.role == .admin {
+        if AdminPolicy.canAdminister(user) {
             entries.append(("Users", Routes.adminUsers))
             entries.append(("Pipeline", Routes.adminPipeline))
         }
