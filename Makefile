@@ -25,8 +25,9 @@ run: release
 test-deps: deps
 	@missing=""; for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "Installing$$missing"; $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
-	@[ -x $(VENV)/bin/pytest ] && $(VENV)/bin/python -c "import playwright" 2>/dev/null || \
-	  { python3 -m venv $(VENV) && $(VENV)/bin/pip install -q -r Tests/browser/requirements.txt; }
+	@# Reinstalls when requirements.txt is newer than the last install (a stamp inside the venv).
+	@[ -x $(VENV)/bin/pytest ] && [ $(VENV)/.requirements-stamp -nt Tests/browser/requirements.txt ] || \
+	  { python3 -m venv $(VENV) && $(VENV)/bin/pip install -q -r Tests/browser/requirements.txt && touch $(VENV)/.requirements-stamp; }
 
 build: deps
 	swift build --build-tests

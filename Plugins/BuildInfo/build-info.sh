@@ -9,8 +9,8 @@ out="$2"
 mkdir -p "$(dirname "$out")" || exit 0
 commit=unknown
 if command -v git >/dev/null 2>&1; then
-    head=$(git -C "$repo" -c safe.directory='*' rev-parse --short=12 HEAD 2>/dev/null) && [ -n "$head" ] && commit="$head"
-    if [ "$commit" != unknown ] && ! git -C "$repo" -c safe.directory='*' diff --quiet HEAD -- 2>/dev/null; then
+    head=$(git -C "$repo" rev-parse --short=12 HEAD 2>/dev/null) && [ -n "$head" ] && commit="$head"
+    if [ "$commit" != unknown ] && ! git -C "$repo" diff --quiet HEAD -- 2>/dev/null; then
         commit="$commit-modified"
     fi
 fi

@@ -19,7 +19,7 @@ struct Backup: AsyncParsableCommand {
     func run() async throws {
         let report = try Maintenance.backup(configuration: data.configuration(), to: to)
         for line in report.lines { print(line) }
-        if !report.health.isHealthy { throw ExitCode.failure }
+        if !report.isComplete { throw ExitCode.failure }
     }
 }
 

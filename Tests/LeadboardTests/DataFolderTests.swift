@@ -208,6 +208,9 @@ final class RecordedLog: @unchecked Sendable {
 
         #expect(removed == ["00112233445566778899aabbccddeeff"])
         #expect(!FileManager.default.fileExists(atPath: orphan))
+        // Kept aside, never deleted: a database restored from an older copy must not cost the files.
+        let kept = (config.dataDirectory as NSString).appendingPathComponent("unreferenced-uploads/00112233445566778899aabbccddeeff")
+        #expect(FileManager.default.contents(atPath: kept) == Data(sampleBytes(42)))
         #expect(log.lines.count == 1)
         #expect(log.lines.first?.contains("Removed an upload no attachment references") == true)
         #expect(log.lines.first?.contains("00112233445566778899aabbccddeeff") == true)

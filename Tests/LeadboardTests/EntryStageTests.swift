@@ -25,7 +25,7 @@ import Testing
         // Up to the next field (the owner, for managers) or the buttons.
         let ends = ["<label", "<div class=\"form-actions\""].compactMap { rest.range(of: $0)?.lowerBound }
         guard let end = ends.min() else { return nil }
-        return HTMLText.between(String(rest[..<end]), "<p class=\"field-error\">", "</p>").map(HTMLText.unescape)
+        return HTMLText.between(String(rest[..<end]), "<p class=\"field-error\" id=\"stage_id-error\">", "</p>").map(HTMLText.unescape)
     }
 
     @Test(arguments: [Role.executive, .manager])
@@ -174,7 +174,7 @@ import Testing
         else { return nil }
         let rest = String(section[after.upperBound...])
         guard let fieldset = rest.range(of: "<label") else { return nil }
-        return HTMLText.between(String(rest[..<fieldset.lowerBound]), "<p class=\"field-error\">", "</p>").map(HTMLText.unescape)
+        return HTMLText.between(String(rest[..<fieldset.lowerBound]), "<p class=\"field-error\" id=\"entry-\(stage)-error\">", "</p>").map(HTMLText.unescape)
     }
 
     @Test func adminsMarkAndUnmarkEntryStagesButTheLastOneStays() async throws {
@@ -207,7 +207,8 @@ import Testing
             let deactivate = try await admin.post(
                 "/admin/pipeline/stages/\(StageID.contacted)", Self.stageFields(marked, ["active": nil, "move_to": String(StageID.qualified)]))
             #expect(deactivate.status == .unprocessableContent)
-            #expect(deactivate.contains("<p class=\"field-error\">This is the only entry stage, where new leads start"))
+            // Deactivating while still ticked as entry: the message is on the active box.
+            #expect(deactivate.contains("<p class=\"field-error\" id=\"active-\(StageID.contacted)-error\">This is the only entry stage, where new leads start"))
             let kept = try await app.storedStage(StageID.contacted)
             #expect(kept.isEntry && kept.isActive)
 

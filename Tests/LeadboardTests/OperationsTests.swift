@@ -80,12 +80,12 @@ struct WriteLockHolder {
         try? FileManager.default.removeItem(at: app.directory)
     }
 
-    @Test func busyAndLockedDatabaseErrorsAreServiceUnavailableOthersStay500() {
+    @Test func aBusyDatabaseIsServiceUnavailableLockedAndOthersStay500() {
         let busy = DatabaseError(resultCode: .SQLITE_BUSY, message: "database is locked")
         let locked = DatabaseError(resultCode: .SQLITE_LOCKED, message: "database table is locked")
         let constraint = DatabaseError(resultCode: .SQLITE_CONSTRAINT, message: "NOT NULL constraint failed")
         #expect(ErrorPageMiddleware.describe(busy).0 == .serviceUnavailable)
-        #expect(ErrorPageMiddleware.describe(locked).0 == .serviceUnavailable)
+        #expect(ErrorPageMiddleware.describe(locked).0 == .internalServerError)
         #expect(ErrorPageMiddleware.describe(constraint).0 == .internalServerError)
     }
 

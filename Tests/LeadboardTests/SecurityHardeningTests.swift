@@ -120,6 +120,15 @@ import Testing
         #expect(ours.decodeFlash("a.b.c") == nil)
     }
 
+    @Test func aReplayedFlashOlderThanItsLifetimeIsIgnored() {
+        let jar = CookieJar(secure: false, signingKey: Secrets.randomBytes(32))
+        let flash = Flash(kind: .success, message: "Saved.")
+        let issued = Date()
+        let value = jar.encodeFlash(flash, issuedAt: issued)
+        #expect(jar.decodeFlash(value, now: issued.addingTimeInterval(100)) == flash)
+        #expect(jar.decodeFlash(value, now: issued.addingTimeInterval(CookieJar.flashLifetime + 1)) == nil)
+    }
+
     @Test func theServerKeyIsKeptInTheDataFolderAcrossRestarts() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("leadboard-key-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -197,8 +197,10 @@ public enum DataFolder {
         return result
     }
 
-    /// Removes upload files no attachment row references (left when the process was killed between
-    /// moving a file into place and committing its row), logging each one. Returns the removed names.
+    /// Moves upload files no attachment row references (left when the process was killed between
+    /// moving a file into place and committing its row) out of `uploads/` into
+    /// `unreferenced-uploads/` beside it, logging each one. Moved, not deleted: a database put back
+    /// from an older copy, or a new empty one, must never cost the files. Returns the moved names.
     @discardableResult
     public static func sweepUnreferencedUploads(
         configuration: AppConfiguration, database: AppDatabase, minimumAge: TimeInterval = 60, now: Date = Date(),
@@ -206,16 +208,19 @@ public enum DataFolder {
     ) async throws -> [String] {
         let referenced = try await database.attachmentStoredNames()
         var removed: [String] = []
+        let quarantine = (configuration.dataDirectory as NSString).appendingPathComponent("unreferenced-uploads")
         for file in unreferencedFiles(in: configuration.uploadsDirectory, referenced: referenced, minimumAge: minimumAge, now: now) {
             let path = (configuration.uploadsDirectory as NSString).appendingPathComponent(file.name)
+            let kept = (quarantine as NSString).appendingPathComponent(file.name)
             do {
-                try FileManager.default.removeItem(atPath: path)
+                try FileManager.default.createDirectory(atPath: quarantine, withIntermediateDirectories: true)
+                try FileManager.default.moveItem(atPath: path, toPath: kept)
                 removed.append(file.name)
-                logger.notice(
-                    "Removed an upload no attachment references",
-                    metadata: ["file": "\(absolute(path))", "bytes": "\(file.size)", "modified": "\(file.modified)"])
+                logger.warning(
+                    "Removed an upload no attachment references from uploads/",
+                    metadata: ["file": "\(absolute(path))", "keptAt": "\(absolute(kept))", "bytes": "\(file.size)", "modified": "\(file.modified)"])
             } catch {
-                logger.warning("Could not remove an unreferenced upload", metadata: ["file": "\(absolute(path))", "error": "\(error)"])
+                logger.warning("Could not move an unreferenced upload aside", metadata: ["file": "\(absolute(path))", "error": "\(error)"])
             }
         }
         return removed

@@ -36,8 +36,14 @@ public enum Maintenance {
             lines.append(contentsOf: health.integrityProblems.map { "integrity: \($0)" })
             lines.append(contentsOf: health.foreignKeyProblems.map { "foreign key: \($0)" })
             lines.append(health.isHealthy ? "Integrity check of the copy: ok" : "Integrity check of the copy: FAILED")
+            if !missingFiles.isEmpty {
+                lines.append("The backup is incomplete: \(missingFiles.count) file(s) missing (deleted while it ran, or lost before); run it again.")
+            }
             return lines
         }
+
+        /// A healthy copy with every file its rows reference: what `leadboard backup` exits 0 for.
+        public var isComplete: Bool { health.isHealthy && missingFiles.isEmpty }
     }
 
     /// Backs up the data folder of `configuration` into `directory` (created; must be empty): the

@@ -20,6 +20,14 @@ extension AppDatabase {
         }
     }
 
+    /// A note of a live lead the viewer may see, or nil (what the delete confirmation shows).
+    public func note(id: Int64, leadId: Int64, viewer: User) async throws -> Note? {
+        try await pool.read { db in
+            guard try db.visibleLead(id: leadId, viewer: viewer) != nil else { return nil }
+            return try Note.filter(Column("id") == id && Column("leadId") == leadId).fetchOne(db)
+        }
+    }
+
     /// Deletes a note: its author or an admin only.
     public func deleteNote(id: Int64, leadId: Int64, actor: User) async throws {
         let now = self.now

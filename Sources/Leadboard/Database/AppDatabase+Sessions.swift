@@ -48,12 +48,21 @@ extension AppDatabase {
         return found
     }
 
-    /// Records activity on a session, at most once a minute to keep reads read-only.
+    /// Records activity on a session, at most once a minute to keep reads read-only. Best effort:
+    /// while another process holds the write lock it gives up at once instead of waiting out the busy
+    /// timeout, so a page that only reads never answers 503 for it (the next request tries again).
     public func touch(session: Session) async throws {
         let now = self.now
         guard now.timeIntervalSince(session.lastSeenAt) > 60, let id = session.id else { return }
-        try await pool.write { db in
-            try db.execute(sql: "UPDATE session SET lastSeenAt = ? WHERE id = ?", arguments: [now, id])
+        try await pool.writeWithoutTransaction { db in
+            let previous = try Int.fetchOne(db, sql: "PRAGMA busy_timeout") ?? 0
+            try db.execute(sql: "PRAGMA busy_timeout = 0")
+            defer { try? db.execute(sql: "PRAGMA busy_timeout = \(previous)") }
+            do {
+                try db.execute(sql: "UPDATE session SET lastSeenAt = ? WHERE id = ?", arguments: [now, id])
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+                return
+            }
         }
     }
 
@@ -92,6 +101,42 @@ extension AppDatabase {
             let accountOldest: Date? = account[1]
             let clientOldest: Date? = client[1]
             return (account[0], client[0], accountOldest?.addingTimeInterval(window), clientOldest?.addingTimeInterval(window))
+        }
+    }
+
+    /// Counts the failures in the window and, when both counts are under `limit`, records this attempt
+    /// as a failure in the same write transaction, so concurrent attempts cannot all pass the check
+    /// before any of them is counted. Returns the reserved row (nil when over the limit) and the counts.
+    public func reserveLoginAttempt(email: String, clientAddress: String, window: TimeInterval, limit: Int) async throws
+        -> (reservation: Int64?, forAccount: Int, forClient: Int, accountFreesAt: Date?, clientFreesAt: Date?)
+    {
+        let now = self.now
+        let since = now.addingTimeInterval(-window)
+        return try await pool.write { db in
+            let account = try Row.fetchOne(
+                db, sql: "SELECT COUNT(*), MIN(failedAt) FROM loginFailure WHERE email = ? COLLATE NOCASE AND failedAt > ?",
+                arguments: [email, since])!
+            let client = try Row.fetchOne(
+                db, sql: "SELECT COUNT(*), MIN(failedAt) FROM loginFailure WHERE clientAddress = ? AND failedAt > ?",
+                arguments: [clientAddress, since])!
+            let accountOldest: Date? = account[1]
+            let clientOldest: Date? = client[1]
+            let forAccount: Int = account[0], forClient: Int = client[0]
+            var reservation: Int64?
+            if forAccount < limit && forClient < limit {
+                try db.execute(
+                    sql: "INSERT INTO loginFailure (email, clientAddress, failedAt) VALUES (?, ?, ?)",
+                    arguments: [String(email.prefix(320)), clientAddress, now])
+                reservation = db.lastInsertedRowID
+            }
+            return (reservation, forAccount, forClient, accountOldest?.addingTimeInterval(window), clientOldest?.addingTimeInterval(window))
+        }
+    }
+
+    /// Takes back a reserved attempt that turned out to guess nothing (or to be right).
+    public func releaseLoginAttempt(_ reservation: Int64) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM loginFailure WHERE id = ?", arguments: [reservation])
         }
     }
 

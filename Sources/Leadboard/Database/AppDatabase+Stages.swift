@@ -62,9 +62,14 @@ extension AppDatabase {
     /// Saves a stage's settings and rules. Deactivating a stage that holds leads moves them (deleted
     /// ones too) to `moveLeadsTo` in the same transaction, with history and activity; at least one
     /// active `open` stage and one active entry stage always remain (the schema enforces the latter too).
-    public func updateStage(id: Int64, input: StageInput, actor: User) async throws {
+    /// Returns how many leads moved out (a deactivation). With `checkOnly` it runs every check and
+    /// writes nothing, returning how many leads would move: the deactivation confirmation asks only
+    /// about a change that would be accepted.
+    @discardableResult
+    public func updateStage(id: Int64, input: StageInput, actor: User, checkOnly: Bool = false) async throws -> Int {
         let now = self.now
-        try await pool.write { db in
+        return try await pool.write { db in
+            var moved = 0
             guard var stage = try Stage.fetchOne(db, key: id) else { throw StageSettingsError(field: "form", message: "That stage no longer exists.") }
             try Self.checkUniqueName(db, input.name, except: id)
             if stage.isActive && stage.category == .open && (!input.isActive || input.category != .open) {
@@ -92,10 +97,12 @@ extension AppDatabase {
                     else {
                         throw StageSettingsError(field: "move_to", message: "This stage holds \(holding) lead\(holding == 1 ? "" : "s"): choose an active stage to move them to.")
                     }
-                    try Self.relocateLeads(db, from: stage, to: target, actor: actor, at: now)
+                    moved = holding
+                    if !checkOnly { try Self.relocateLeads(db, from: stage, to: target, actor: actor, at: now) }
                 }
-                try db.execute(sql: "DELETE FROM stageTransition WHERE toStageId = ?", arguments: [id])
+                if !checkOnly { try db.execute(sql: "DELETE FROM stageTransition WHERE toStageId = ?", arguments: [id]) }
             }
+            if checkOnly { return moved }
             stage.name = input.name
             stage.color = input.color
             stage.category = input.category
@@ -110,6 +117,7 @@ extension AppDatabase {
                     try db.execute(sql: "INSERT INTO stageTransition (fromStageId, toStageId) VALUES (?, ?)", arguments: [id, next])
                 }
             }
+            return moved
         }
     }
 

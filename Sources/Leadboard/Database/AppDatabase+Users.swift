@@ -49,7 +49,7 @@ extension AppDatabase {
 
     /// Changes name, role and active flag. Refuses to leave the system without an active admin.
     /// Deactivating a user ends their sessions in the same transaction.
-    public func updateUser(id: Int64, name: String, role: Role, isActive: Bool) async throws -> User {
+    public func updateUser(id: Int64, name: String, role: Role, isActive: Bool, checkOnly: Bool = false) async throws -> User {
         let now = self.now
         return try await pool.write { db in
             guard var user = try User.fetchOne(db, key: id) else { throw UserChangeError.notFound }
@@ -60,6 +60,8 @@ extension AppDatabase {
                     .fetchCount(db)
                 if otherAdmins == 0 { throw UserChangeError.lastAdmin }
             }
+            // The deactivation confirmation asks only about a change that would be accepted.
+            if checkOnly { return user }
             user.name = name
             user.role = role
             user.isActive = isActive

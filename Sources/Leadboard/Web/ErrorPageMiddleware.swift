@@ -88,10 +88,11 @@ struct ErrorPageMiddleware: RouterMiddleware {
     /// Seconds a client is asked to wait after a busy database (`Retry-After`).
     static let busyRetryAfterSeconds = 5
 
-    /// Another connection held SQLite's write lock for longer than the busy timeout.
+    /// Another connection held SQLite's write lock for longer than the busy timeout. (SQLITE_LOCKED is
+    /// a conflict inside one connection, a bug rather than contention: it stays a 500, logged.)
     static func isDatabaseBusy(_ error: any Error) -> Bool {
         guard let error = error as? DatabaseError else { return false }
-        return error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
+        return error.resultCode == .SQLITE_BUSY
     }
 
     static func heading(_ status: HTTPResponse.Status) -> String {

@@ -62,10 +62,27 @@ enum MultipartUpload {
     }
 
     /// Removes partial uploads left by a crash or a killed process (none are in flight at start-up).
+    /// Moves a received file to its stored name before its row is committed: stamps it with the time
+    /// of the move (the start-up sweep's age rule counts from there, not from the last byte received)
+    /// and fsyncs the folder, so a power cut after the commit cannot lose the rename.
+    static func moveIntoPlace(_ temporaryPath: String, to storedPath: String) throws {
+        try FileManager.default.moveItem(atPath: temporaryPath, toPath: storedPath)
+        try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: storedPath)
+        let folder = open((storedPath as NSString).deletingLastPathComponent, O_RDONLY)
+        if folder >= 0 {
+            _ = fsync(folder)
+            close(folder)
+        }
+    }
+
     static func sweepPartialFiles(in directory: String) {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         for name in names where name.hasPrefix("upload-") && name.hasSuffix(".part") {
-            try? FileManager.default.removeItem(atPath: (directory as NSString).appendingPathComponent(name))
+            let path = (directory as NSString).appendingPathComponent(name)
+            // A part still growing belongs to an upload in flight (another process on the same folder).
+            let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date ?? .distantPast
+            guard Date().timeIntervalSince(modified) >= 60 else { continue }
+            try? FileManager.default.removeItem(atPath: path)
         }
     }
 
@@ -136,7 +153,7 @@ enum MultipartUpload {
                 fileName = filename
                 fileType = headers.first { $0.0 == "content-type" }?.1 ?? "application/octet-stream"
                 let path = (directory as NSString).appendingPathComponent("upload-\(UUID().uuidString).part")
-                FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+                _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
                 handle = FileHandle(forWritingAtPath: path)
                 tempPath = path
                 if handle == nil { error = PageError(.internalServerError, "The upload could not be stored.") }

@@ -26,6 +26,8 @@ enum Routes {
         static let lead = "/leads/{id}"
         static let leadEdit = "/leads/{id}/edit"
         static let leadAssign = "/leads/{id}/assign"
+        /// `leadDelete`, `leadNoteDelete` and `attachmentDelete` answer GET with a confirmation page
+        /// (changing nothing) and POST by doing it.
         static let leadDelete = "/leads/{id}/delete"
         static let leadRestore = "/leads/{id}/restore"
         static let leadMove = "/leads/{id}/move"
@@ -127,6 +129,8 @@ enum Routes {
         "adminPipeline": Pattern.adminPipeline, "adminPipelineReorder": Pattern.adminPipelineReorder, "adminStages": Pattern.adminStages,
         "adminSources": Pattern.adminSources, "stagesCSS": Pattern.stagesCSS,
         "css": "/static/css/app.css", "favicon": "/static/favicon.svg", "boardScript": "/static/js/board.js",
+        "focusScript": "/static/js/focus.js",
+        "confirmScript": "/static/js/confirm.js",
     ]
 }
 

@@ -12,13 +12,18 @@ struct AccountPage: Page {
     /// Sessions and upload usage, filled in by `AccountController.render`.
     var overview = AccountOverview()
 
+    var formErrors: FormErrors {
+        FormErrors(errors, fields: [FormField("current_password", label: "Current password"), FormField("new_password", label: "New password")])
+    }
+
     func child(named name: String) -> Any? {
         switch name {
         case "name": self.name
         case "email": email
         case "role": role
         case "lastLogin": lastLogin
-        case "errors": errors
+        case "errors": formErrors
+        case "errorSummary": errors.isEmpty ? nil : formErrors
         case "sessions": overview.sessions
         case "hasOtherSessions": overview.hasOtherSessions
         case "uploadUsage": overview.uploadUsage
@@ -68,12 +73,19 @@ struct AccountController {
         let current = context.form["current_password"] ?? ""
         let new = context.form["new_password"] ?? ""
         var errors: [String: String] = [:]
+        var guessedWrong = false
         if let problem = PasswordHasher.problem(with: new) { errors["new_password"] = problem }
-        if !(await services.hasher.verify(current, against: user.passwordHash)) {
+        if current.isEmpty {
+            // Nothing was guessed, so nothing counts against the throttle.
+            errors["current_password"] = "Enter your current password."
+        } else if !(await services.hasher.verify(current, against: user.passwordHash)) {
             try await throttle.recordFailure(email: user.email, clientAddress: context.clientAddress)
+            guessedWrong = true
             errors["current_password"] = "That is not your current password."
         }
         if !errors.isEmpty {
+            // A wrong current password stays counted; an empty or a right one does not count.
+            if !guessedWrong { try await throttle.release() }
             return try await render(page(for: user, errors: errors), request: request, context: context, status: .unprocessableContent)
         }
         let hash = try await services.hasher.hash(new)

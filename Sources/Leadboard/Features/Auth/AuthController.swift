@@ -6,13 +6,23 @@ struct LoginPage: Page {
     var title: String { "Sign in" }
     var email = ""
     var next = ""
+    /// A message about the sign-in as a whole (wrong credentials, throttled).
     var error: String?
+    /// Messages for an empty email or password.
+    var fieldErrors: [String: String] = [:]
+
+    var formErrors: FormErrors {
+        var messages = fieldErrors
+        messages[FormErrors.formKey] = error
+        return FormErrors(messages, fields: [FormField("email", label: "Email"), FormField("password", label: "Password")])
+    }
 
     func child(named name: String) -> Any? {
         switch name {
         case "email": email
         case "next": next
-        case "error": error
+        case "errors": formErrors
+        case "errorSummary": formErrors.isEmpty ? nil : formErrors
         default: nil
         }
     }
@@ -51,7 +61,17 @@ struct AuthController {
             return response
         }
 
-        let user = email.isEmpty ? nil : try await database.user(email: email)
+        // The browser is not trusted to have checked these: the form has `novalidate`.
+        var missing: [String: String] = [:]
+        if email.isEmpty { missing["email"] = "Enter your email address." }
+        if password.isEmpty { missing["password"] = "Enter your password." }
+        if !missing.isEmpty {
+            try await throttle.release()  // nothing was guessed
+            let page = LoginPage(email: email, next: next, fieldErrors: missing)
+            return services.views.render(page, request: request, context: context, status: .unprocessableContent)
+        }
+
+        let user = try await database.user(email: email)
         // Always run one argon2 verification, so unknown emails cost the same time as wrong passwords.
         let valid = await services.hasher.verify(String(password.prefix(PasswordHasher.maximumLength * 4)), against: user?.passwordHash ?? services.dummyPasswordHash)
         guard let user, valid, user.isActive else {

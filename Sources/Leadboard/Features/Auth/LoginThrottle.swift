@@ -5,10 +5,17 @@ import Hummingbird
 /// and per client address within `window`. Sign-in and the account password change both count
 /// against (and are blocked by) the same counters in the `loginFailure` table, so a stolen session
 /// cannot be used to guess the password faster than the login form allows.
-struct LoginThrottle: Sendable {
+///
+/// Each attempt is reserved before the password is verified: the check and the recording of a
+/// (pending) failure happen in one write transaction, so 64 concurrent guesses cannot all pass the
+/// check before any of them is counted. A wrong password leaves the reservation as the failure; a
+/// right one, or a submission that guessed nothing, takes it back.
+final class LoginThrottle: @unchecked Sendable {
     let database: AppDatabase
     let limit: Int
     let window: TimeInterval
+    /// The failure row reserved by `check`, while the attempt is being verified. One request, one task.
+    private var reservation: Int64?
 
     init(services: AppServices) {
         database = services.database
@@ -31,25 +38,41 @@ struct LoginThrottle: Sendable {
         }
     }
 
-    /// nil when another password check is allowed for this account and client, else the wait.
+    /// nil when another password check is allowed for this account and client (the attempt is then
+    /// reserved as a failure until `recordSuccess` or `release`), else the wait.
     func check(email: String, clientAddress: String) async throws -> Blocked? {
-        let failures = try await database.loginFailures(email: email, clientAddress: clientAddress, window: window)
-        let accountBlocked = failures.forAccount >= limit
-        let clientBlocked = failures.forClient >= limit
-        guard accountBlocked || clientBlocked else { return nil }
+        let result = try await database.reserveLoginAttempt(email: email, clientAddress: clientAddress, window: window, limit: limit)
+        if let reserved = result.reservation {
+            reservation = reserved
+            return nil
+        }
+        let accountBlocked = result.forAccount >= limit
+        let clientBlocked = result.forClient >= limit
         let now = database.clock.now()
-        let freesAt = [accountBlocked ? failures.accountFreesAt : nil, clientBlocked ? failures.clientFreesAt : nil]
+        let freesAt = [accountBlocked ? result.accountFreesAt : nil, clientBlocked ? result.clientFreesAt : nil]
             .compactMap { $0 }.max() ?? now.addingTimeInterval(window)
         return Blocked(retryAfter: max(1, Int(freesAt.timeIntervalSince(now).rounded(.up))))
     }
 
-    /// Counts a wrong password against the account and the client.
+    /// A wrong password: the reserved attempt stays counted against the account and the client.
     func recordFailure(email: String, clientAddress: String) async throws {
+        if reservation != nil {
+            reservation = nil
+            return
+        }
         try await database.recordLoginFailure(email: email, clientAddress: clientAddress)
     }
 
-    /// A right password clears the account's failures.
+    /// A right password clears the account's failures (the reservation with them).
     func recordSuccess(email: String) async throws {
+        reservation = nil
         try await database.clearLoginFailures(email: email)
+    }
+
+    /// The attempt guessed nothing (a field was empty) or was right but went no further: it does not count.
+    func release() async throws {
+        guard let reserved = reservation else { return }
+        reservation = nil
+        try await database.releaseLoginAttempt(reserved)
     }
 }

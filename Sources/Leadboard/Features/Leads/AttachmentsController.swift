@@ -6,10 +6,12 @@ import Hummingbird
 struct AttachmentsController {
     let services: AppServices
     let leads: LeadsController
+    static let onlyUploaderOrManager = "Only the uploader, a manager or an admin can delete this file."
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.post(RouterPath(Routes.Pattern.leadAttachments), use: upload)
         group.get(RouterPath(Routes.Pattern.attachment), use: download)
+        group.get(RouterPath(Routes.Pattern.attachmentDelete), use: confirmDelete)
         group.post(RouterPath(Routes.Pattern.attachmentDelete), use: delete)
     }
 
@@ -80,7 +82,7 @@ struct AttachmentsController {
         let storedName = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         let storedPath = (config.uploadsDirectory as NSString).appendingPathComponent(storedName)
         do {
-            try FileManager.default.moveItem(atPath: file.temporaryPath, toPath: storedPath)
+            try MultipartUpload.moveIntoPlace(file.temporaryPath, to: storedPath)
         } catch {
             form.discard()
             throw error
@@ -120,6 +122,21 @@ struct AttachmentsController {
             body: body)
     }
 
+    /// The confirmation page the file's Remove link opens without JavaScript; the same checks as the
+    /// POST (a file of a deleted lead cannot be removed, so it is a 404 here too).
+    @Sendable func confirmDelete(request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.user
+        guard let id = context.parameters.get("id", as: Int64.self),
+            let attachment = try await services.database.attachment(id: id, viewer: user),
+            try await services.database.lead(id: attachment.leadId, viewer: user) != nil
+        else { throw HTTPError(.notFound) }
+        guard LeadPolicy.canDeleteAttachment(uploaderId: attachment.uploaderId, user: user) else {
+            throw PageError(.forbidden, Self.onlyUploaderOrManager)
+        }
+        let page = ConfirmPage(confirmation: .removeFile(id: id, name: attachment.originalName, leadId: attachment.leadId))
+        return services.views.render(page, request: request, context: context)
+    }
+
     @Sendable func delete(request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.user
         guard let id = context.parameters.get("id", as: Int64.self) else { throw HTTPError(.notFound) }
@@ -129,7 +146,7 @@ struct AttachmentsController {
         } catch AttachmentError.notFound {
             throw HTTPError(.notFound)
         } catch AttachmentError.forbidden {
-            throw PageError(.forbidden, "Only the uploader, a manager or an admin can delete this file.")
+            throw PageError(.forbidden, Self.onlyUploaderOrManager)
         }
         try? FileManager.default.removeItem(atPath: (services.configuration.uploadsDirectory as NSString).appendingPathComponent(removed.storedName))
         return Redirect.to(Routes.lead(removed.leadId) + "#files", flash: Flash(kind: .success, message: "Removed \(removed.originalName)."), cookies: services.cookies)

@@ -147,8 +147,21 @@ struct LeadFormPage: Page {
 
     var title: String { leadId == nil ? "New lead" : "Edit \(form.name)" }
 
+    /// The form's controls in order, for the error summary and the fields' error states.
+    var formErrors: FormErrors {
+        var fields = [
+            FormField("name", label: "Name"), FormField("email", label: "Email"), FormField("phone", label: "Phone"),
+            FormField("company", label: "Company"), FormField("source", label: "Source"), FormField("value", label: "Value"),
+            FormField("expected_close_date", label: "Expected close date"),
+            FormField("stage_id", label: "Stage", hint: leadId == nil ? "stage-hint" : nil),
+        ]
+        if LeadPolicy.canAssign(viewer) { fields.append(FormField("owner_id", label: "Owner")) }
+        return FormErrors(errors, fields: fields)
+    }
+
     func child(named name: String) -> Any? {
         switch name {
+        case "errorSummary": errors.isEmpty ? nil : formErrors
         case "isNew": leadId == nil
         case "action": leadId.map(Routes.lead) ?? Routes.leads
         case "cancelHref": leadId.map(Routes.lead) ?? Routes.leads
@@ -160,8 +173,7 @@ struct LeadFormPage: Page {
         case "value": form.value
         case "expectedCloseDate": form.expectedCloseDate
         case "version": form.version
-        case "errors": errors
-        case "hasErrors": !errors.isEmpty
+        case "errors": formErrors
         case "conflict": conflict
         case "canAssign": LeadPolicy.canAssign(viewer)
         case "sourceOptions":
@@ -267,6 +279,7 @@ struct NoteView: MustacheParent, Sendable {
         case "when": Format.dateTime(note.createdAt)
         case "canDelete": canDelete
         case "deleteAction": Routes.leadNoteDelete(leadId, note: note.id)
+        case "deleteConfirm": Confirmation.deleteNote(id: note.id, leadId: leadId, body: note.body)
         default: nil
         }
     }
@@ -284,6 +297,7 @@ struct AttachmentView: MustacheParent, Sendable {
         case "when": Format.dateTime(attachment.createdAt)
         case "canDelete": canDelete
         case "deleteAction": Routes.attachmentDelete(attachment.id)
+        case "deleteConfirm": Confirmation.removeFile(id: attachment.id, name: attachment.originalName, leadId: attachment.leadId)
         default: nil
         }
     }
@@ -301,6 +315,14 @@ struct LeadShowPage: Page {
 
     var title: String { detail.lead.name }
 
+    /// The note and upload forms' errors (one of them at a time), for the summary and the fields.
+    var formErrors: FormErrors {
+        var messages: [String: String] = [:]
+        messages["body"] = noteError
+        messages["file"] = extra["uploadError"] as? String
+        return FormErrors(messages, fields: [FormField("body", id: "note-body", label: "Note"), FormField("file", label: "File")])
+    }
+
     func child(named name: String) -> Any? {
         let lead = detail.lead
         let deleted = lead.deletedAt != nil
@@ -310,7 +332,8 @@ struct LeadShowPage: Page {
         case "name": lead.name
         case "email": lead.email
         case "mailto": lead.email.isEmpty ? nil : "mailto:" + lead.email.split(separator: "@", omittingEmptySubsequences: false).map { URLQuery.escape(String($0)) }.joined(separator: "@")
-        case "phone": lead.phone
+        case "phone": lead.phone.isEmpty ? nil : lead.phone  // nil, so that the template's "—" shows
+        case "tel": TelephoneLink.href(lead.phone)
         case "company": lead.company
         case "source": detail.source?.name ?? "—"
         case "value": Money.display(lead.valueCents)
@@ -326,6 +349,7 @@ struct LeadShowPage: Page {
         case "canEdit": !deleted
         case "editHref": Routes.leadEdit(lead.uid)
         case "deleteAction": Routes.leadDelete(lead.uid)
+        case "deleteConfirm": Confirmation.deleteLead(lead)
         case "restoreAction": Routes.leadRestore(lead.uid)
         case "assignAction": Routes.leadAssign(lead.uid)
         case "moveAction": Routes.leadMove(lead.uid)
@@ -342,6 +366,8 @@ struct LeadShowPage: Page {
         case "activities": detail.activities.map { ActivityView(row: $0) }
         case "noteBody": noteBody
         case "noteError": noteError
+        case "errors": formErrors
+        case "errorSummary": formErrors.isEmpty ? nil : formErrors
         case "tasks": detail.tasks.map { TaskView(task: $0, leadId: lead.uid, currentStageId: lead.stageId, editable: !deleted) }
         case "hasTasks": !detail.tasks.isEmpty
         case "history": detail.history.map { HistoryView(row: $0, now: now) }

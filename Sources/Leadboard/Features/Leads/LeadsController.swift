@@ -15,6 +15,7 @@ struct LeadsController {
         group.get(RouterPath(Routes.Pattern.leadEdit), use: edit)
         group.post(RouterPath(Routes.Pattern.lead), use: update)
         group.post(RouterPath(Routes.Pattern.leadAssign), use: assign)
+        group.get(RouterPath(Routes.Pattern.leadDelete), use: confirmDelete)
         group.post(RouterPath(Routes.Pattern.leadDelete), use: delete)
         group.post(RouterPath(Routes.Pattern.leadRestore), use: restore)
         group.get(RouterPath(Routes.Pattern.stagesCSS), use: stageStyles)
@@ -177,6 +178,14 @@ struct LeadsController {
         }
     }
 
+    /// The confirmation page the Delete link opens without JavaScript; the same checks as the POST.
+    @Sendable func confirmDelete(request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.user
+        guard let lead = try await database.lead(id: try Self.leadId(context), viewer: user) else { throw HTTPError(.notFound) }
+        guard LeadPolicy.canDelete(user) else { throw HTTPError(.forbidden) }
+        return services.views.render(ConfirmPage(confirmation: .deleteLead(lead)), request: request, context: context)
+    }
+
     @Sendable func delete(request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.user
         let id = try Self.leadId(context)
@@ -206,8 +215,9 @@ struct LeadsController {
         let stages = try await database.leadReferenceData().stages
         var css = ""
         for stage in stages {
-            // Colours are checked by the schema (#rrggbb), so they are safe to print into CSS.
-            css += ".stage-\(stage.uid){--stage:\(stage.color)}\n"
+            // Colours are checked by the schema (#rrggbb), so they are safe to print into CSS; the
+            // badge text colour is computed from them, so any colour an admin picks stays readable.
+            css += StageColor.cssRule(className: "stage-\(stage.uid)", color: stage.color)
         }
         var buffer = ByteBuffer()
         buffer.writeString(css)

@@ -5,9 +5,11 @@ import Hummingbird
 struct NotesController {
     let services: AppServices
     let leads: LeadsController
+    static let onlyAuthorOrAdmin = "Only the author of a note or an admin can delete it."
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.post(RouterPath(Routes.Pattern.leadNotes), use: create)
+        group.get(RouterPath(Routes.Pattern.leadNoteDelete), use: confirmDelete)
         group.post(RouterPath(Routes.Pattern.leadNoteDelete), use: delete)
     }
 
@@ -24,6 +26,20 @@ struct NotesController {
         return Redirect.to(Routes.lead(id) + "#notes", flash: Flash(kind: .success, message: "Note added."), cookies: services.cookies)
     }
 
+    /// The confirmation page the note's Delete link opens without JavaScript; the same checks as the POST.
+    @Sendable func confirmDelete(request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.user
+        let id = try LeadsController.leadId(context)
+        guard let noteId = context.parameters.get("noteId", as: Int64.self),
+            let note = try await services.database.note(id: noteId, leadId: id, viewer: user)
+        else { throw HTTPError(.notFound) }
+        guard LeadPolicy.canDeleteNote(authorId: note.authorId, user: user) else {
+            throw PageError(.forbidden, Self.onlyAuthorOrAdmin)
+        }
+        let page = ConfirmPage(confirmation: .deleteNote(id: noteId, leadId: id, body: note.body))
+        return services.views.render(page, request: request, context: context)
+    }
+
     @Sendable func delete(request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.user
         let id = try LeadsController.leadId(context)
@@ -33,7 +49,7 @@ struct NotesController {
         } catch NoteError.notFound {
             throw HTTPError(.notFound)
         } catch NoteError.forbidden {
-            throw PageError(.forbidden, "Only the author of a note or an admin can delete it.")
+            throw PageError(.forbidden, Self.onlyAuthorOrAdmin)
         }
         return Redirect.to(Routes.lead(id) + "#notes", flash: Flash(kind: .success, message: "Note deleted."), cookies: services.cookies)
     }

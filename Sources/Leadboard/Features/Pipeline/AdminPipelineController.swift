@@ -4,8 +4,21 @@ import Mustache
 
 struct TemplateView: MustacheParent, Sendable {
     let template: TaskTemplate
+    /// A failed edit of this template.
+    var errorMessages: [String: String] = [:]
+
+    var errors: FormErrors {
+        let id = template.id ?? 0
+        return FormErrors(errorMessages, fields: [
+            FormField("task_name", id: "tpl-name-\(id)", label: "Task name"), FormField("task_description", id: "tpl-desc-\(id)", label: "Description"),
+        ])
+    }
+
     func child(named name: String) -> Any? {
         switch name {
+        // Always an object, so `errors.…` inside a template row never reaches the stage's errors.
+        case "errors": errors
+        case "hasErrors": !errorMessages.isEmpty
         case "name": template.name
         case "description": template.description
         case "required": template.isRequired
@@ -22,7 +35,19 @@ struct StageAdminView: MustacheParent, Sendable {
     let config: PipelineConfig
     let isFirst: Bool
     let isLast: Bool
-    var errors: [String: String] = [:]
+    var errorMessages: [String: String] = [:]
+    var templateErrors: [Int64: [String: String]] = [:]
+
+    /// The stage form's and the add-task form's controls (only one of the two is ever submitted).
+    var errors: FormErrors {
+        let id = stage.uid
+        return FormErrors(errorMessages, fields: [
+            FormField("name", id: "name-\(id)", label: "Name"), FormField("color", id: "color-\(id)", label: "Colour"),
+            FormField("category", id: "category-\(id)", label: "Category"), FormField("active", id: "active-\(id)", label: "Active"),
+            FormField("move_to", id: "move-to-\(id)", label: "Move its leads to"), FormField("entry", id: "entry-\(id)", label: "Entry stage"),
+            FormField("task_name", id: "task-name-\(id)", label: "Task name"), FormField("task_description", id: "task-desc-\(id)", label: "Description"),
+        ])
+    }
 
     func child(named name: String) -> Any? {
         let others = config.stages.filter { $0.isActive && $0.id != stage.id }
@@ -44,12 +69,15 @@ struct StageAdminView: MustacheParent, Sendable {
                 : next.isEmpty ? "May move to any stage"
                 : "Next: " + config.stages.filter { next.contains($0.uid) }.map(\.name).joined(separator: ", ")
         case "moveToOptions": [Option(value: "", label: "—", selected: true)] + others.map { Option(value: String($0.uid), label: $0.name, selected: false) }
-        case "templates": (config.templates[stage.uid] ?? []).map(TemplateView.init)
+        case "templates": (config.templates[stage.uid] ?? []).map { TemplateView(template: $0, errorMessages: templateErrors[$0.id ?? 0] ?? [:]) }
         case "action": Routes.adminStage(stage.uid)
         case "taskAction": Routes.adminStageTasks(stage.uid)
         case "canMoveUp": !isFirst
         case "canMoveDown": !isLast
         case "errors": errors
+        case "formOpen": ["name", "color", "category", "active", "move_to", "entry", FormErrors.formKey].contains { errorMessages[$0] != nil }
+        case "deactivateConfirm":
+            Confirmation.deactivateStage(id: stage.uid, name: stage.name, moving: config.leadCounts[stage.uid] ?? 0, target: nil)
         default: nil
         }
     }
@@ -61,7 +89,11 @@ struct PipelinePage: Page {
     let config: PipelineConfig
     var sources: [Source] = []
     var sourceErrors: [String: String] = [:]
+    /// The source whose edit failed; nil when `sourceErrors` are the new-source form's.
+    var sourceErrorsFor: Int64?
     var stageErrors: [Int64: [String: String]] = [:]
+    /// A failed edit of a task template, by template id.
+    var templateErrors: [Int64: [String: String]] = [:]
     var newStage: [String: String] = ["color": "#64748b"]
     var newErrors: [String: String] = [:]
 
@@ -71,17 +103,66 @@ struct PipelinePage: Page {
             config.stages.enumerated().map { index, stage in
                 StageAdminView(
                     stage: stage, config: config, isFirst: index == 0, isLast: index == config.stages.count - 1,
-                    errors: stageErrors[stage.uid] ?? [:])
+                    errorMessages: stageErrors[stage.uid] ?? [:], templateErrors: templateErrors)
             }
         case "sources":
-            sources.map { source -> [String: String] in
-                ["id": String(source.uid), "name": source.name, "action": Routes.adminSource(source.uid), "active": source.isActive ? "checked" : ""]
-            }
-        case "sourceErrors": sourceErrors
+            sources.map { SourceView(source: $0, errorMessages: sourceErrorsFor == $0.uid ? sourceErrors : [:]) }
+        case "sourceErrors": newSourceErrors
         case "newStage": newStage
-        case "newErrors": newErrors
+        case "newErrors": newStageErrors
+        case "errorSummary": errorSummary
         case "newCategoryOptions":
             StageCategory.allCases.map { Option(value: $0.rawValue, label: $0.rawValue.capitalized, selected: $0.rawValue == (newStage["category"] ?? "open")) }
+        default: nil
+        }
+    }
+
+    var newSourceErrors: FormErrors {
+        FormErrors(sourceErrorsFor == nil ? sourceErrors : [:], fields: [FormField("source_name", id: "new-source", label: "New source")])
+    }
+
+    var newStageErrors: FormErrors {
+        FormErrors(newErrors, fields: [
+            FormField("name", id: "new-name", label: "Name"), FormField("color", id: "new-color", label: "Colour"),
+            FormField("category", id: "new-category", label: "Category"),
+        ])
+    }
+
+    /// The one form that failed, whichever it is.
+    var errorSummary: FormErrors? {
+        var candidates = [newStageErrors, newSourceErrors]
+        if let id = sourceErrorsFor, let source = sources.first(where: { $0.uid == id }) {
+            candidates.append(SourceView(source: source, errorMessages: sourceErrors).errors)
+        }
+        for (index, stage) in config.stages.enumerated() {
+            let view = StageAdminView(
+                stage: stage, config: config, isFirst: index == 0, isLast: index == config.stages.count - 1,
+                errorMessages: stageErrors[stage.uid] ?? [:])
+            candidates.append(view.errors)
+            for template in config.templates[stage.uid] ?? [] {
+                candidates.append(TemplateView(template: template, errorMessages: templateErrors[template.id ?? 0] ?? [:]).errors)
+            }
+        }
+        return candidates.first { !$0.isEmpty }
+    }
+}
+
+/// A lead source's row on the pipeline page.
+struct SourceView: MustacheParent, Sendable {
+    let source: Source
+    var errorMessages: [String: String] = [:]
+
+    var errors: FormErrors {
+        FormErrors(errorMessages, fields: [FormField("source_name", id: "source-\(source.uid)", label: "Source name")])
+    }
+
+    func child(named name: String) -> Any? {
+        switch name {
+        case "id": String(source.uid)
+        case "name": source.name
+        case "action": Routes.adminSource(source.uid)
+        case "active": source.isActive ? "checked" : ""
+        case "errors": errors
         default: nil
         }
     }
@@ -154,6 +235,16 @@ struct AdminPipelineController {
                 name: name, color: color, category: category, isActive: form.has("active"), isFinal: form.has("final"),
                 isEntry: form.has("entry"), nextStageIds: Set(form.all("next").compactMap { Int64($0) }), moveLeadsTo: Int64(form.trimmed("move_to")))
             do {
+                // Deactivating from the stage form asks first (a page here; confirm.js asks in a dialog
+                // and sends confirm=1), once the change is known to be accepted.
+                let stages = !input.isActive && form.wantsConfirmation ? try await database.pipeline().stages : []
+                if let stage = stages.first(where: { $0.id == id }), stage.isActive {
+                    let moving = try await database.updateStage(id: id, input: input, actor: user, checkOnly: true)
+                    let target = stages.first { $0.id == input.moveLeadsTo }?.name
+                    let confirmation = Confirmation.deactivateStage(
+                        id: id, name: stage.name, moving: moving, target: target, fields: HiddenField.resubmitting(form))
+                    return services.views.render(ConfirmPage(confirmation: confirmation), request: request, context: context)
+                }
                 try await database.updateStage(id: id, input: input, actor: user)
                 return Redirect.to(Routes.adminPipeline + "#stage-\(id)", flash: Flash(kind: .success, message: "Saved stage \(name)."), cookies: services.cookies)
             } catch let error as StageSettingsError {
@@ -203,7 +294,10 @@ struct AdminPipelineController {
                 errors[error.field] = error.message
             }
         }
-        return try await render(request, context, status: .unprocessableContent) { $0.sourceErrors = errors }
+        return try await render(request, context, status: .unprocessableContent) {
+            $0.sourceErrors = errors
+            $0.sourceErrorsFor = id
+        }
     }
 
     static func templateErrors(name: String, description: String) -> [String: String] {
@@ -220,7 +314,7 @@ struct AdminPipelineController {
         let form = context.form
         let name = form.trimmed("name"), description = form.trimmed("description")
         let errors = Self.templateErrors(name: name, description: description)
-        guard errors.isEmpty else { return try await render(request, context, status: .unprocessableContent) { $0.stageErrors[id] = errors } }
+        guard errors.isEmpty else { return try await render(request, context, status: .unprocessableContent) { $0.templateErrors[taskId] = errors } }
         guard try await database.updateTaskTemplate(stageId: id, templateId: taskId, name: name, description: description, isRequired: form.has("required"))
         else { throw HTTPError(.notFound) }
         return Redirect.to(Routes.adminPipeline + "#stage-\(id)", flash: Flash(kind: .success, message: "Saved task \(name)."), cookies: services.cookies)

@@ -15,10 +15,30 @@ struct MovePage: Page {
     let error: String?
     let canOverride: Bool
     let returnTo: String
+    /// The control the refusal is about (`MovePage.field(for:)`): the message links to it and marks it.
+    var errorField = "stage_id"
     var title: String { "Move \(lead.name)" }
+
+    var formErrors: FormErrors {
+        var fields = [FormField("stage_id", label: "Move to"), FormField("lost_reason", label: "Lost reason"), FormField("comment", label: "Comment")]
+        if canOverride { fields.append(FormField("override", label: "Override")) }
+        return FormErrors(error.map { [FormErrors.formKey: $0] } ?? [:], fields: fields, formTarget: targets.isEmpty ? nil : errorField)
+    }
+
+    /// The control that would let a refused move through.
+    static func field(for refusal: MoveRefusal?) -> String {
+        switch refusal {
+        case .lostReasonRequired: "lost_reason"
+        case .overrideNeedsComment: "comment"
+        case .openTasks(_, _, let canOverride) where canOverride: "override"
+        default: "stage_id"
+        }
+    }
 
     func child(named name: String) -> Any? {
         switch name {
+        case "errors": formErrors
+        case "errorSummary": error == nil ? nil : formErrors
         case "leadHref": Routes.lead(lead.uid)
         case "action": Routes.leadMove(lead.uid)
         case "leadName": lead.name
@@ -103,12 +123,14 @@ struct MoveController {
                 return Self.json(MoveJSON(ok: false, error: refusal.message, needs: refusal.needs, leadId: id), status: .unprocessableContent)
             }
             return try await refusalPage(
-                request: request, context: context, leadId: id, message: refusal.message, returnTo: returnTo, request: moveRequest)
+                request: request, context: context, leadId: id, message: refusal.message, returnTo: returnTo, request: moveRequest,
+                field: MovePage.field(for: refusal))
         }
     }
 
     func refusalPage(
-        request: Request, context: AppRequestContext, leadId: Int64, message: String, returnTo: String, request move: MoveRequest? = nil
+        request: Request, context: AppRequestContext, leadId: Int64, message: String, returnTo: String, request move: MoveRequest? = nil,
+        field: String = "stage_id"
     ) async throws -> Response {
         let user = try context.user
         guard let lead = try await database.lead(id: leadId, viewer: user) else { throw HTTPError(.notFound) }
@@ -116,7 +138,7 @@ struct MoveController {
         let page = MovePage(
             lead: lead, currentStage: pipeline.stage(lead.stageId)?.name ?? "?", targets: pipeline.allowedTargets(from: lead.stageId),
             selected: move?.toStageId, comment: move?.comment ?? "", lostReason: move?.lostReason ?? "", override: move?.override ?? false,
-            error: message, canOverride: LeadPolicy.canOverrideGates(user), returnTo: returnTo)
+            error: message, canOverride: LeadPolicy.canOverrideGates(user), returnTo: returnTo, errorField: field)
         return services.views.render(page, request: request, context: context, status: .unprocessableContent)
     }
 

@@ -3,6 +3,11 @@ import Mustache
 
 /// A horizontal bar chart drawn as inline SVG by `Templates/partials/bar-chart.mustache`.
 /// All geometry is computed here; labels go through the template's escaping like any text.
+///
+/// Horizontal positions are percentages of the chart's width and there is no `viewBox`, so the
+/// bars stretch with the page while text keeps its CSS pixel size (a 640-unit drawing squeezed into
+/// a 390 px phone shrank 12 px labels to 6 px). Each row puts its label and value on one line,
+/// with the bar below it across the full width.
 struct BarChart: MustacheParent, Sendable {
     struct Bar: Sendable {
         var label: String
@@ -15,19 +20,18 @@ struct BarChart: MustacheParent, Sendable {
     let title: String
     let summary: String
     let bars: [Bar]
-    let width = 640
-    let rowHeight = 30
-    let labelWidth = 160
-    let valueWidth = 120
+    let rowHeight = 40
+    /// Longer labels are cut with "…" so that label and value share a 360 px phone's line;
+    /// the table under the chart and the SVG's description hold the full text.
+    static let maximumLabelLength = 26
 
-    var height: Int { max(1, bars.count) * rowHeight + 10 }
+    var height: Int { max(1, bars.count) * rowHeight + 4 }
 
     func child(named name: String) -> Any? {
         switch name {
         case "id": id
         case "title": title
         case "summary": summary
-        case "width": width
         case "height": height
         case "isEmpty": bars.isEmpty
         case "bars": barViews
@@ -35,23 +39,28 @@ struct BarChart: MustacheParent, Sendable {
         }
     }
 
+    static func shortLabel(_ label: String) -> String {
+        label.count <= maximumLabelLength ? label : label.prefix(maximumLabelLength - 1).trimmingCharacters(in: .whitespaces) + "…"
+    }
+
     var barViews: [[String: String]] {
         let maximum = bars.map(\.value).max() ?? 0
-        let span = Double(width - labelWidth - valueWidth - 10)
         return bars.enumerated().map { index, bar in
-            let y = 5 + index * rowHeight
-            let barWidth = maximum > 0 ? max(bar.value > 0 ? 2 : 0, bar.value / maximum * span) : 0
+            let y = index * rowHeight
+            let percent = maximum > 0 ? max(bar.value > 0 ? 0.5 : 0, bar.value / maximum * 100) : 0
             return [
-                "label": bar.label, "valueLabel": bar.valueLabel, "cssClass": bar.cssClass,
-                "labelX": String(labelWidth - 8), "barX": String(labelWidth), "y": String(y + 4),
-                "barWidth": String(format: "%.1f", barWidth), "barHeight": String(rowHeight - 10),
-                "textY": String(y + rowHeight / 2 + 4), "valueX": String(format: "%.1f", Double(labelWidth) + barWidth + 6),
+                "label": Self.shortLabel(bar.label), "valueLabel": bar.valueLabel, "cssClass": bar.cssClass,
+                "textY": String(y + 15), "y": String(y + 21), "barHeight": "13",
+                "barWidth": String(format: "%.2f%%", percent),
             ]
         }
     }
 }
 
-/// A column chart (one column per period) for time series.
+/// A column chart (one column per period) for time series, in percentages of its width like
+/// `BarChart`. Every `labelEvery`-th column is labelled; on a narrow screen only every
+/// `narrowLabelEvery`-th (the others carry the class `minor`, which the stylesheet hides there),
+/// and values above the columns only when there are at most eight.
 struct ColumnChart: MustacheParent, Sendable {
     struct Column: Sendable {
         var label: String
@@ -63,7 +72,6 @@ struct ColumnChart: MustacheParent, Sendable {
     let title: String
     let summary: String
     let columns: [Column]
-    let width = 640
     let height = 220
     let bottom = 30
     let top = 18
@@ -73,7 +81,6 @@ struct ColumnChart: MustacheParent, Sendable {
         case "id": id
         case "title": title
         case "summary": summary
-        case "width": width
         case "height": height
         case "isEmpty": columns.isEmpty
         case "baseline": height - bottom
@@ -82,22 +89,33 @@ struct ColumnChart: MustacheParent, Sendable {
         }
     }
 
+    /// At most eight labels on a wide chart.
+    var labelEvery: Int { max(1, Int((Double(columns.count) / 8).rounded(.up))) }
+    /// At most three on a narrow one ("30 Sep 2026" is about 80 px wide), a subset of the wide ones.
+    var narrowLabelEvery: Int { labelEvery * max(1, Int((Double(columns.count) / Double(3 * labelEvery)).rounded(.up))) }
+
     var columnViews: [[String: String]] {
         let maximum = columns.map(\.value).max() ?? 0
-        let slot = Double(width - 20) / Double(max(columns.count, 1))
-        let labelEvery = max(1, Int((Double(columns.count) / 8).rounded(.up)))
+        let slot = 100 / Double(max(columns.count, 1))
         let plot = Double(height - bottom - top)
+        let percent = { (value: Double) in String(format: "%.2f%%", value) }
         return columns.enumerated().map { index, column in
             let h = maximum > 0 ? column.value / maximum * plot : 0
-            let x = 10 + Double(index) * slot
+            let x = Double(index) * slot
             var view: [String: String] = [
-                "x": String(format: "%.1f", x + slot * 0.15), "width": String(format: "%.1f", slot * 0.7),
+                "x": percent(x + slot * 0.15), "width": percent(slot * 0.7),
                 "y": String(format: "%.1f", Double(height - bottom) - h), "height": String(format: "%.1f", h),
-                "tooltip": "\(column.label): \(column.valueLabel)", "labelX": String(format: "%.1f", x + slot / 2),
-                "labelY": String(height - bottom + 16), "valueY": String(format: "%.1f", Double(height - bottom) - h - 4),
+                "tooltip": "\(column.label): \(column.valueLabel)", "labelX": percent(x + slot / 2),
+                "labelY": String(height - bottom + 18), "valueY": String(format: "%.1f", Double(height - bottom) - h - 4),
             ]
-            if index % labelEvery == 0 { view["label"] = column.label }
-            if columns.count <= 16 { view["valueLabel"] = column.valueLabel }
+            if index % labelEvery == 0 {
+                view["label"] = column.label
+                view["labelClass"] = index % narrowLabelEvery == 0 ? "" : "minor"
+            }
+            if columns.count <= 16 {
+                view["valueLabel"] = column.valueLabel
+                view["valueClass"] = columns.count <= 8 ? "" : "minor"
+            }
             return view
         }
     }

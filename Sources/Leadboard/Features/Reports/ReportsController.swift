@@ -53,6 +53,9 @@ struct ReportsPage: Page {
         return switch name {
         case "from": filter.range.from
         case "to": filter.range.to
+        // The date inputs keep ISO days; the text shows them like every other page.
+        case "fromLabel": Format.day(filter.range.from)
+        case "toLabel": Format.day(filter.range.to)
         case "errors": filter.errors
         case "canFilterOwner": LeadPolicy.canReportByOwner(viewer)
         case "ownerOptions":
@@ -61,7 +64,7 @@ struct ReportsPage: Page {
         case "totalCreated": r.totalCreated.formatted()
         case "funnelChart":
             BarChart(
-                id: "funnel", title: "Funnel: leads created \(filter.range.from) to \(filter.range.to) that reached each stage",
+                id: "funnel", title: "Funnel: leads created \(Format.day(filter.range.from)) to \(Format.day(filter.range.to)) that reached each stage",
                 summary: r.funnel.map { "\($0.stage.name) \($0.reached)" }.joined(separator: ", "),
                 bars: r.funnel.map { .init(label: $0.stage.name, value: Double($0.reached), valueLabel: $0.reached.formatted(), cssClass: "stage-\($0.stage.uid)") })
         case "funnelRows":
@@ -90,9 +93,9 @@ struct ReportsPage: Page {
             }
         case "weeklyChart":
             ColumnChart(
-                id: "weekly", title: "Leads created per week", summary: r.weeks.map { "\($0.weekStart) \($0.created)" }.joined(separator: ", "),
-                columns: r.weeks.map { .init(label: Format.date(Day.start(of: $0.weekStart)).replacingOccurrences(of: " 20", with: " ’"), value: Double($0.created), valueLabel: $0.created.formatted()) })
-        case "weekRows": r.weeks.map { ["week": $0.weekStart, "created": $0.created.formatted()] }
+                id: "weekly", title: "Leads created per week", summary: r.weeks.map { "\(Format.day($0.weekStart)) \($0.created)" }.joined(separator: ", "),
+                columns: r.weeks.map { .init(label: Format.day($0.weekStart), value: Double($0.created), valueLabel: $0.created.formatted()) })
+        case "weekRows": r.weeks.map { ["week": Format.day($0.weekStart), "created": $0.created.formatted()] }
         case "stageTimeChart":
             BarChart(
                 id: "stage-times", title: "Median time spent in each stage",

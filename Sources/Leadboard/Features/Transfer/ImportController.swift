@@ -6,9 +6,12 @@ struct ImportUploadPage: Page {
     static let template = "leads/import"
     var title: String { "Import leads" }
     var error: String?
+    var formErrors: FormErrors { FormErrors(error.map { ["file": $0] } ?? [:], fields: [FormField("file", label: "CSV file")]) }
     func child(named name: String) -> Any? {
         switch name {
         case "error": error
+        case "errors": formErrors
+        case "errorSummary": error == nil ? nil : formErrors
         case "columns": LeadCSV.columns.joined(separator: ", ")
         default: nil
         }

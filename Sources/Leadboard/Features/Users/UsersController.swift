@@ -52,17 +52,28 @@ struct UserFormPage: Page {
     var passwordErrors: [String: String] = [:]
     var title: String { userId == nil ? "New user" : "Edit \(name)" }
 
+    var formErrors: FormErrors {
+        var fields = userId == nil ? [FormField("email", label: "Email")] : []
+        fields += [FormField("name", label: "Name"), FormField("role", label: "Role")]
+        fields.append(userId == nil ? FormField("password", label: "Password") : FormField("active", label: "Active"))
+        return FormErrors(errors, fields: fields)
+    }
+
+    var passwordFormErrors: FormErrors { FormErrors(passwordErrors, fields: [FormField("password", id: "new-password", label: "New password")]) }
+
     func child(named name: String) -> Any? {
         switch name {
+        case "errorSummary": !errors.isEmpty ? formErrors : !passwordErrors.isEmpty ? passwordFormErrors : nil
         case "isNew": userId == nil
         case "email": email
         case "name": self.name
         case "roles": Role.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0.rawValue == role) }
         case "active": active
-        case "errors": errors
-        case "passwordErrors": passwordErrors
+        case "errors": formErrors
+        case "passwordErrors": passwordFormErrors
         case "action": userId.map(Routes.adminUser) ?? Routes.adminUsers
         case "passwordAction": userId.map(Routes.adminUserPassword)
+        case "deactivateConfirm": userId.map { Confirmation.deactivateUser(id: $0, name: self.name, email: email) }
         default: nil
         }
     }
@@ -143,6 +154,13 @@ struct UsersController {
         if Role(rawValue: page.role) == nil { page.errors["role"] = "Choose a role." }
         if page.errors.isEmpty, let role = Role(rawValue: page.role) {
             do {
+                // Deactivating from the edit form asks first (a page here; confirm.js asks in a dialog
+                // and sends confirm=1), once the change is known to be accepted.
+                if user.isActive && !page.active && form.wantsConfirmation {
+                    _ = try await services.database.updateUser(id: user.uid, name: page.name, role: role, isActive: false, checkOnly: true)
+                    let confirmation = Confirmation.deactivateUser(id: user.uid, name: user.name, email: user.email, fields: HiddenField.resubmitting(form))
+                    return services.views.render(ConfirmPage(confirmation: confirmation), request: request, context: context)
+                }
                 _ = try await services.database.updateUser(id: user.uid, name: page.name, role: role, isActive: page.active)
                 return Redirect.to(
                     Routes.adminUsers, flash: Flash(kind: .success, message: "Saved \(page.name)."), cookies: services.cookies)

@@ -1,0 +1,349 @@
+"""axe-core (WCAG 2.1 A/AA and best-practice rules) on every page and state the browser tests visit,
+as manager and as executive (admin pages as admin), in the light and the dark colour scheme.
+
+Any violation, of any impact, fails the test with axe's own report (rule, impact, the failing
+elements and why). The data each state needs is created once per module through the real pages.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import uuid
+from typing import Callable
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page, expect
+
+from conftest import DEFAULT_TIMEOUT_MS, VIEWPORT, login, resolve_user
+from leadboard_ui import card, column, create_lead, unique
+
+AXE = Axe()
+SCHEMES = ["light", "dark"]
+WIDE = {"width": 1920, "height": 1000}  # the board's drag needs both columns on screen
+
+
+@dataclasses.dataclass
+class A11yData:
+    """What the states look at: made once, through the UI, by `a11y_data`."""
+    sam_lead: int = 0            # executive's lead: tasks (one done), a note, a file, several stages
+    manager_lead: int = 0        # manager's own lead (an executive gets the 404 page for it)
+    lost_lead: int = 0           # a lead in Lost with a reason
+    import_preview: str = ""     # /leads/import/{token}: new, matching and invalid rows
+    token: str = ""
+    spare_user_email: str = ""   # a user whose deactivation is asked about (never confirmed)
+
+
+def _context(browser: Browser, base_url: str, scheme: str = "light", viewport: dict | None = None):
+    ctx = browser.new_context(base_url=base_url, viewport=viewport or VIEWPORT, color_scheme=scheme,
+                              accept_downloads=True)
+    ctx.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    return ctx
+
+
+@pytest.fixture(scope="module")
+def a11y_data(browser, base_url, tmp_path_factory, server) -> A11yData:
+    data = A11yData(token=uuid.uuid4().hex[:8])
+    data.spare_user_email = f"axe-{data.token}@example.org"
+    server.add_user(f"axe-{data.token}", data.spare_user_email, "Axe Spare", "executive")
+
+    ctx = _context(browser, base_url)
+    page = ctx.new_page()
+    login(page, "sam")
+    # Leads in the stages whose badges failed contrast, so the list and the board show them.
+    create_lead(page, unique("Axe Qualified"), company="Axe Co", value="1,200", stage="Qualified")
+    data.sam_lead = create_lead(page, unique("Axe Sam"), company="Axe Holdings", email="axe@example.org",
+                                phone="+1 555 0199", value="98,765.43", source="Referral",
+                                expected_close="2031-03-04", stage="Proposal Sent")
+    page.fill("#note-body", "Called about the proposal.\nSecond line.")
+    page.get_by_role("button", name="Add note").click()
+    expect(page.locator(".flash")).to_have_text("Note added.")
+    page.set_input_files("#file", files=[{"name": "proposal.txt", "mimeType": "text/plain", "buffer": b"axe"}])
+    page.get_by_role("button", name="Upload").click()
+    expect(page.locator(".flash")).to_have_text("Uploaded proposal.txt.")
+    open_task = page.locator("#tasks li.task-open").first
+    if open_task.count():
+        open_task.get_by_role("button", name="Complete").click()
+        expect(page.locator(".flash")).to_have_text("Task completed.")
+    ctx.close()
+
+    ctx = _context(browser, base_url)
+    page = ctx.new_page()
+    login(page, "manager")
+    data.manager_lead = create_lead(page, unique("Axe Manager"), company="Axe Managers", value="5",
+                                    stage="Contacted")
+    data.lost_lead = create_lead(page, unique("Axe Lost"), value="10", stage="Contacted")
+    page.select_option("#move-stage", label="Lost")
+    page.fill("#move-lost-reason", "Went with a competitor")
+    page.locator("#move").get_by_role("button", name="Move").click()
+    expect(page.locator("#move .badge")).to_have_text("Lost")
+
+    csv_path = tmp_path_factory.mktemp("axe") / "axe-import.csv"
+    csv_path.write_text(
+        "name,email,company,stage,source,value\r\n"
+        f"Axe Import {data.token},imp-{data.token}@example.org,Axe Imports,New Lead,Referral,100\r\n"
+        f",bad-{data.token}@example.org,No Name Co,New Lead,Referral,1\r\n"
+        f"Axe Bad Value {data.token},,Axe Imports,New Lead,Referral,lots\r\n"
+        f"Axe Bad Stage {data.token},,Axe Imports,Nowhere,Referral,1\r\n", encoding="utf-8")
+    page.goto("/leads/import")
+    page.set_input_files("#file", str(csv_path))
+    page.get_by_role("button", name="Upload and preview").click()
+    expect(page).to_have_url(re.compile(r"/leads/import/[^/?#]+$"))
+    data.import_preview = page.url.removeprefix(base_url)
+    ctx.close()
+    return data
+
+
+# --------------------------------------------------------------------------- states
+# Each state takes a signed-in page (or a fresh one for "anonymous") to the page and state to check.
+
+def _submit_filter(page: Page) -> None:
+    with page.expect_navigation():
+        page.get_by_role("button", name="Filter").click()
+
+
+def leads_filtered(page: Page, data: A11yData) -> None:
+    page.goto("/leads")
+    page.select_option("#stage", label="Proposal Sent")
+    page.select_option("#owner", index=1)
+    _submit_filter(page)
+    expect(page).to_have_url(re.compile(r"/leads\?"))
+
+
+def leads_empty(page: Page, data: A11yData) -> None:
+    page.goto("/leads")
+    page.fill("#q", f"nomatch{data.token}")
+    _submit_filter(page)
+    expect(page.locator("section.empty")).to_be_visible()
+
+
+def leads_filter_error(page: Page, data: A11yData) -> None:
+    page.goto("/leads?created_from=not-a-date&q=%22unbalanced")
+
+
+def lead_new_with_errors(page: Page, data: A11yData) -> None:
+    page.goto("/leads/new")
+    page.fill("#name", "   ")
+    page.fill("#email", "not an email")
+    page.fill("#value", "lots")
+    page.evaluate("document.querySelector('form.lead-form').noValidate = true")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Create lead").click()
+    expect(page.locator(".field-error").first).to_be_visible()
+
+
+def lead_edit_conflict(page: Page, data: A11yData) -> None:
+    other = page.context.new_page()
+    page.goto(f"/leads/{data.sam_lead}/edit")
+    other.goto(f"/leads/{data.sam_lead}/edit")
+    other.fill("#company", unique("Axe Holdings"))
+    with other.expect_navigation():
+        other.get_by_role("button", name=re.compile("^Save")).click()
+    other.close()
+    page.fill("#company", unique("Axe Conflict"))
+    with page.expect_navigation():
+        page.get_by_role("button", name=re.compile("^Save")).click()
+    expect(page.locator(".conflict").first).to_be_visible()
+
+
+def lead_move_refused(page: Page, data: A11yData) -> None:
+    """Moving to Lost without a reason: the move page with the refusal and the form again."""
+    page.goto(f"/leads/{data.sam_lead}")
+    page.select_option("#move-stage", label="Lost")
+    with page.expect_navigation():
+        page.locator("#move").get_by_role("button", name="Move").click()
+    expect(page.locator(".form-error")).to_be_visible()
+
+
+def board_dialog(page: Page, data: A11yData) -> None:
+    page.set_viewport_size(WIDE)
+    page.goto("/board")
+    lead = data.sam_lead
+    source, target = card(page, lead), column(page, "Lost")
+    expect(source).to_be_in_viewport(ratio=1)
+    source.drag_to(target)
+    expect(page.locator("#move-dialog")).to_be_visible()
+
+
+def import_preview(page: Page, data: A11yData) -> None:
+    page.goto(data.import_preview)
+    expect(page.locator("#import-preview")).to_be_visible()
+
+
+def confirmation(section: str, link_name: str, *, script: bool) -> Callable[[Page, A11yData], None]:
+    def open_it(page: Page, data: A11yData) -> None:
+        page.goto(f"/leads/{data.sam_lead}")
+        link = page.locator(section).get_by_role("link", name=link_name, exact=True).first
+        if script:
+            link.click()
+            expect(page.locator("#confirm-dialog")).to_be_visible()
+        else:
+            with page.expect_navigation():
+                link.click()
+            expect(page.locator(".confirm-page")).to_be_visible()
+    return open_it
+
+
+def deactivation(where: str, *, script: bool) -> Callable[[Page, A11yData], None]:
+    """Untick "Active" on a user's or a stage's form and save: asked in a dialog (script) or on a page."""
+    def open_it(page: Page, data: A11yData) -> None:
+        if where == "user":
+            page.goto("/admin/users")
+            row = page.locator("tr").filter(has_text=data.spare_user_email)
+            with page.expect_navigation():
+                row.get_by_role("link", name="Edit").click()
+            form = page.locator("form").filter(has=page.locator("input[name=active]"))
+            form.locator("input[name=active]").uncheck()
+            button = form.get_by_role("button", name="Save changes")
+        else:
+            page.goto("/admin/pipeline")
+            section = page.locator("section.stage-admin").filter(
+                has=page.locator("h2 .badge", has_text=re.compile("^Won$")))
+            section.locator("summary", has_text="Edit stage and rules").click()
+            section.locator("input[name=active]").uncheck()
+            button = section.get_by_role("button", name="Save stage")
+        if script:
+            button.click()
+            expect(page.locator("#confirm-dialog")).to_be_visible()
+        else:
+            with page.expect_navigation():
+                button.click()
+            expect(page.locator(".confirm-page")).to_be_visible()
+    return open_it
+
+
+def submit_empty(path: str, button: str) -> Callable[[Page, A11yData], None]:
+    """A form sent with its fields empty: the error summary and the fields' messages."""
+    def send(page: Page, data: A11yData) -> None:
+        page.goto(path)
+        with page.expect_navigation():
+            page.locator("main").get_by_role("button", name=button).click()
+        expect(page.locator(".field-error").first).to_be_visible()
+    return send
+
+
+def goto(path: str | Callable[[A11yData], str]) -> Callable[[Page, A11yData], None]:
+    def visit(page: Page, data: A11yData) -> None:
+        page.goto(path(data) if callable(path) else path)
+    return visit
+
+
+EVERYONE = ("manager", "executive")
+STATES: dict[str, tuple[tuple[str, ...], Callable[[Page, A11yData], None]]] = {
+    "login": (("anonymous",), goto("/login")),
+    "login-failed": (("anonymous",), None),  # filled in below
+    "dashboard": (EVERYONE, goto("/")),
+    "leads": (EVERYONE, goto("/leads")),
+    "leads-filtered": (EVERYONE, leads_filtered),
+    "leads-empty": (EVERYONE, leads_empty),
+    "leads-filter-errors": (EVERYONE, leads_filter_error),
+    "leads-deleted": (("admin",), goto("/leads?deleted=1")),
+    "lead": (EVERYONE, goto(lambda d: f"/leads/{d.sam_lead}")),
+    "lead-lost": (("manager",), goto(lambda d: f"/leads/{d.lost_lead}")),
+    "lead-new": (EVERYONE, goto("/leads/new")),
+    "lead-new-errors": (EVERYONE, lead_new_with_errors),
+    "lead-edit": (EVERYONE, goto(lambda d: f"/leads/{d.sam_lead}/edit")),
+    "lead-edit-conflict": (EVERYONE, lead_edit_conflict),
+    "lead-move-refused": (EVERYONE, lead_move_refused),
+    "board": (EVERYONE, goto("/board")),
+    "board-empty": (EVERYONE, goto(lambda d: f"/board?q=nomatch{d.token}")),
+    "board-dialog": (EVERYONE, board_dialog),
+    "activity": (EVERYONE, goto("/activity")),
+    "reports": (EVERYONE, goto("/reports")),
+    "reports-empty": (EVERYONE, goto("/reports?from=2001-01-01&to=2001-01-31")),
+    "account": (EVERYONE, goto("/account")),
+    "import": (("manager",), goto("/leads/import")),
+    "import-preview": (("manager",), import_preview),
+    "admin-users": (("admin",), goto("/admin/users")),
+    "admin-user-new": (("admin",), goto("/admin/users/new")),
+    "admin-user-edit": (("admin",), goto("/admin/users/1/edit")),
+    "admin-pipeline": (("admin",), goto("/admin/pipeline")),
+    "confirm-lead-delete-page": (("manager",), confirmation(".page-head", "Delete", script=False)),
+    "confirm-lead-delete-dialog": (("manager",), confirmation(".page-head", "Delete", script=True)),
+    "confirm-note-delete-page": (EVERYONE, confirmation("#notes", "Delete note", script=False)),
+    "confirm-note-delete-dialog": (EVERYONE, confirmation("#notes", "Delete note", script=True)),
+    "confirm-file-remove-page": (EVERYONE, confirmation("#files", "Remove proposal.txt", script=False)),
+    "confirm-file-remove-dialog": (EVERYONE, confirmation("#files", "Remove proposal.txt", script=True)),
+    "confirm-user-deactivate-page": (("admin",), deactivation("user", script=False)),
+    "confirm-user-deactivate-dialog": (("admin",), deactivation("user", script=True)),
+    "confirm-stage-deactivate-page": (("admin",), deactivation("stage", script=False)),
+    "confirm-stage-deactivate-dialog": (("admin",), deactivation("stage", script=True)),
+    "account-password-errors": (EVERYONE, submit_empty("/account", "Change password")),
+    "admin-user-new-errors": (("admin",), submit_empty("/admin/users/new", "Create user")),
+    "not-found": (EVERYONE, goto("/no/such/page")),
+    "forbidden-delete": (("executive",), goto(lambda d: f"/leads/{d.sam_lead}/delete")),
+    "lead-not-found": (("executive",), goto(lambda d: f"/leads/{d.manager_lead}")),
+}
+
+
+def login_failed(page: Page, data: A11yData) -> None:
+    page.goto("/login")
+    page.fill("#email", f"nobody-{data.token}@example.org")
+    page.fill("#password", "wrong password, surely")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
+
+
+STATES["login-failed"] = (("anonymous",), login_failed)
+
+CASES = [pytest.param(state, role, scheme, id=f"{state}-{role}-{scheme}")
+         for state, (roles, _) in STATES.items() for role in roles for scheme in SCHEMES]
+
+
+@pytest.fixture(scope="module")
+def sessions(browser, base_url) -> dict[str, dict]:
+    """One sign-in per role for the whole module (cookies as Playwright storage state)."""
+    states = {}
+    for role in ["manager", "executive", "admin"]:
+        ctx = _context(browser, base_url)
+        login(ctx.new_page(), role)
+        states[role] = ctx.storage_state()
+        ctx.close()
+    return states
+
+
+def signed_in(new_page, sessions, role: str, **options) -> Page:
+    if role == "anonymous":
+        return new_page(**options)
+    return new_page(storage_state=sessions[role], **options)
+
+
+@pytest.mark.parametrize("state,role,scheme", CASES)
+def test_axe_finds_no_violations(state, role, scheme, a11y_data, sessions, new_page, server):
+    # The no-JavaScript confirmation pages are what a browser without script reaches.
+    script = not state.endswith("-page")
+    page = signed_in(new_page, sessions, role, color_scheme=scheme, java_script_enabled=script)
+    server.reset_login_throttle()  # failed sign-ins and wrong current passwords are states here
+    STATES[state][1](page, a11y_data)
+    expect(page.locator("main")).to_be_visible()
+    if role != "anonymous":
+        expect(page.locator(".username")).to_have_text(resolve_user(role).name)
+    results = AXE.run(page)
+    assert results.violations_count == 0, f"{page.url}\n" + results.generate_report()
+
+
+# --------------------------------------------------------------------------- the themes really apply
+
+def _css(page: Page, selector: str, prop: str) -> str:
+    return page.locator(selector).first.evaluate(f"(el) => getComputedStyle(el).{prop}")
+
+
+@pytest.mark.parametrize("scheme,page_bg", [("light", "rgb(245, 246, 248)"), ("dark", "rgb(15, 21, 33)")])
+def test_colour_scheme_sets_the_theme_and_badges_stay_readable(scheme, page_bg, a11y_data, sessions, new_page):
+    """The axe runs above check contrast in both schemes; this checks the dark one is really in use,
+    and that a badge is filled with its stage colour and lettered in the server's ink."""
+    page = signed_in(new_page, sessions, "manager", color_scheme=scheme)
+    page.goto(f"/leads/{a11y_data.sam_lead}")
+    assert _css(page, "html", "backgroundColor") == page_bg
+    badge = "#move .badge"
+    expect(page.locator(badge)).to_have_text("Proposal Sent")
+    assert _css(page, badge, "backgroundColor") == "rgb(245, 158, 11)"  # the stage's #f59e0b
+    assert _css(page, badge, "color") == "rgb(0, 0, 0)"  # black reads best on it (/stages.css)
+
+
+@pytest.mark.parametrize("motion,duration", [("no-preference", "0.15s"), ("reduce", "0s")])
+def test_reduced_motion_turns_transitions_off(motion, duration, sessions, new_page):
+    page = signed_in(new_page, sessions, "manager", reduced_motion=motion)
+    page.goto("/board")
+    assert _css(page, "#board section.column", "transitionDuration") == duration
