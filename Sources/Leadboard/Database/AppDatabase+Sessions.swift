@@ -85,25 +85,6 @@ extension AppDatabase {
 
     // MARK: Login throttling
 
-    /// Failed logins within the window for this account and for this client address, and when the
-    /// oldest of the counted failures leaves the window.
-    public func loginFailures(email: String, clientAddress: String, window: TimeInterval) async throws
-        -> (forAccount: Int, forClient: Int, accountFreesAt: Date?, clientFreesAt: Date?)
-    {
-        let since = now.addingTimeInterval(-window)
-        return try await pool.read { db in
-            let account = try Row.fetchOne(
-                db, sql: "SELECT COUNT(*), MIN(failedAt) FROM loginFailure WHERE email = ? COLLATE NOCASE AND failedAt > ?",
-                arguments: [email, since])!
-            let client = try Row.fetchOne(
-                db, sql: "SELECT COUNT(*), MIN(failedAt) FROM loginFailure WHERE clientAddress = ? AND failedAt > ?",
-                arguments: [clientAddress, since])!
-            let accountOldest: Date? = account[1]
-            let clientOldest: Date? = client[1]
-            return (account[0], client[0], accountOldest?.addingTimeInterval(window), clientOldest?.addingTimeInterval(window))
-        }
-    }
-
     /// Counts the failures in the window and, when both counts are under `limit`, records this attempt
     /// as a failure in the same write transaction, so concurrent attempts cannot all pass the check
     /// before any of them is counted. Returns the reserved row (nil when over the limit) and the counts.
