@@ -121,15 +121,6 @@ extension AppDatabase {
         }
     }
 
-    public func recordLoginFailure(email: String, clientAddress: String) async throws {
-        let now = self.now
-        try await pool.write { db in
-            try db.execute(
-                sql: "INSERT INTO loginFailure (email, clientAddress, failedAt) VALUES (?, ?, ?)",
-                arguments: [String(email.prefix(320)), clientAddress, now])
-        }
-    }
-
     public func clearLoginFailures(email: String) async throws {
         try await pool.write { db in
             try db.execute(sql: "DELETE FROM loginFailure WHERE email = ? COLLATE NOCASE", arguments: [email])

@@ -79,7 +79,7 @@ struct AccountController {
             // Nothing was guessed, so nothing counts against the throttle.
             errors["current_password"] = "Enter your current password."
         } else if !(await services.hasher.verify(current, against: user.passwordHash)) {
-            try await throttle.recordFailure(email: user.email, clientAddress: context.clientAddress)
+            throttle.recordFailure()
             guessedWrong = true
             errors["current_password"] = "That is not your current password."
         }

@@ -75,7 +75,7 @@ struct AuthController {
         // Always run one argon2 verification, so unknown emails cost the same time as wrong passwords.
         let valid = await services.hasher.verify(String(password.prefix(PasswordHasher.maximumLength * 4)), against: user?.passwordHash ?? services.dummyPasswordHash)
         guard let user, valid, user.isActive else {
-            try await throttle.recordFailure(email: email, clientAddress: context.clientAddress)
+            throttle.recordFailure()
             let page = LoginPage(email: email, next: next, error: "Email or password is incorrect.")
             return services.views.render(page, request: request, context: context, status: .unprocessableContent)
         }

@@ -54,13 +54,9 @@ final class LoginThrottle: @unchecked Sendable {
         return Blocked(retryAfter: max(1, Int(freesAt.timeIntervalSince(now).rounded(.up))))
     }
 
-    /// A wrong password: the reserved attempt stays counted against the account and the client.
-    func recordFailure(email: String, clientAddress: String) async throws {
-        if reservation != nil {
-            reservation = nil
-            return
-        }
-        try await database.recordLoginFailure(email: email, clientAddress: clientAddress)
+    /// A wrong password: the attempt `check` reserved stays counted against the account and the client.
+    func recordFailure() {
+        reservation = nil
     }
 
     /// A right password clears the account's failures (the reservation with them).
