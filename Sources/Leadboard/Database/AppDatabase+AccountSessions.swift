@@ -19,14 +19,14 @@ extension AppDatabase {
     /// Ends every session of the user except `keeping`; returns how many ended.
     @discardableResult
     public func endSessions(userId: Int64, keeping sessionId: Int64) async throws -> Int {
-        try await pool.write { db in
+        try await write { db in
             try Session.filter(Column("userId") == userId && Column("id") != sessionId).deleteAll(db)
         }
     }
 
     /// Ends one session when it belongs to `userId`; false when there is no such session of theirs.
     public func endSession(id: Int64, userId: Int64) async throws -> Bool {
-        try await pool.write { db in
+        try await write { db in
             try Session.filter(Column("id") == id && Column("userId") == userId).deleteAll(db) > 0
         }
     }

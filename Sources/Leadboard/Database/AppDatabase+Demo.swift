@@ -45,7 +45,7 @@ extension AppDatabase {
     /// its notes, and its way through the pipeline by the one stage-change operation (`changeStages`),
     /// applied set-based one step at a time for the whole batch.
     func insertDemoLeads(_ leads: [DemoLead], creatorId: Int64?) async throws {
-        try await pool.write { db in
+        try await write { db in
             var counters: [String: Int] = [:]
             let leadInsert = try db.makeStatement(
                 sql: """

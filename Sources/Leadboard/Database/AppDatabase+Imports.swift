@@ -21,7 +21,7 @@ public struct ImportJob: Codable, Sendable, FetchableRecord, PersistableRecord {
 extension AppDatabase {
     public func createImportJob(token: String, userId: Int64, fileName: String, storedName: String) async throws {
         let now = self.now
-        try await pool.write { db in
+        try await write { db in
             try ImportJob(
                 token: token, userId: userId, fileName: fileName, storedName: storedName, createdAt: now, status: "pending",
                 updateExisting: false, created: 0, updated: 0, skipped: 0, invalid: 0, finishedAt: nil

@@ -291,7 +291,7 @@ extension AppDatabase {
     /// `Database.createLead`), and a refusal (`LeadCreateRefusal`) writes nothing.
     public func createLead(_ input: LeadInput, actor: User) async throws -> Lead {
         let now = self.now
-        return try await pool.write { db in
+        return try await write { db in
             try db.checkReferences(input)
             return try db.createLead(input, actor: actor, at: now, kind: .created, detail: nil, config: try db.pipelineConfig())
         }
@@ -301,7 +301,7 @@ extension AppDatabase {
     /// kind of change (fields, owner, stage) in the same transaction.
     public func updateLead(id: Int64, expectedVersion: Int, input: LeadInput, actor: User) async throws -> LeadUpdateOutcome {
         let now = self.now
-        return try await pool.write { db in
+        return try await write { db in
             guard var lead = try db.visibleLead(id: id, viewer: actor) else { throw LeadWriteError.notFound }
             guard lead.version == expectedVersion else { return .conflict(current: lead) }
             try db.checkReferences(input, currentOwner: lead.ownerId)
@@ -339,7 +339,7 @@ extension AppDatabase {
     @discardableResult
     public func assignLead(id: Int64, ownerId: Int64?, actor: User) async throws -> Lead {
         let now = self.now
-        return try await pool.write { db in
+        return try await write { db in
             guard var lead = try db.visibleLead(id: id, viewer: actor) else { throw LeadWriteError.notFound }
             if let ownerId {
                 guard let owner = try User.fetchOne(db, key: ownerId), owner.isActive else {
@@ -360,7 +360,7 @@ extension AppDatabase {
     /// Soft-deletes a lead: it leaves every list, search and count, and can be restored by an admin.
     public func deleteLead(id: Int64, actor: User) async throws {
         let now = self.now
-        try await pool.write { db in
+        try await write { db in
             guard var lead = try db.visibleLead(id: id, viewer: actor) else { throw LeadWriteError.notFound }
             lead.deletedAt = now
             lead.updatedAt = now
@@ -372,7 +372,7 @@ extension AppDatabase {
 
     public func restoreLead(id: Int64, actor: User) async throws {
         let now = self.now
-        try await pool.write { db in
+        try await write { db in
             guard var lead = try db.visibleLead(id: id, viewer: actor, includeDeleted: true), lead.deletedAt != nil else {
                 throw LeadWriteError.notFound
             }

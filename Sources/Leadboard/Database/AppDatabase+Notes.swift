@@ -9,7 +9,7 @@ extension AppDatabase {
     @discardableResult
     public func addNote(leadId: Int64, body: String, actor: User) async throws -> Note {
         let now = self.now
-        return try await pool.write { db in
+        return try await write { db in
             guard var lead = try db.visibleLead(id: leadId, viewer: actor) else { throw LeadWriteError.notFound }
             var note = Note(id: nil, leadId: leadId, authorId: actor.id, body: body, createdAt: now)
             try note.insert(db)
@@ -31,7 +31,7 @@ extension AppDatabase {
     /// Deletes a note: its author or an admin only.
     public func deleteNote(id: Int64, leadId: Int64, actor: User) async throws {
         let now = self.now
-        try await pool.write { db in
+        try await write { db in
             guard try db.visibleLead(id: leadId, viewer: actor) != nil,
                 let note = try Note.filter(Column("id") == id && Column("leadId") == leadId).fetchOne(db)
             else { throw NoteError.notFound }
@@ -48,7 +48,7 @@ extension AppDatabase {
     /// transaction so that concurrent uploads cannot together pass the limit.
     public func addAttachment(_ attachment: Attachment, actor: User, quota: UploadQuota? = nil) async throws -> Attachment {
         let now = self.now
-        return try await pool.write { db in
+        return try await write { db in
             guard var lead = try db.visibleLead(id: attachment.leadId, viewer: actor) else { throw LeadWriteError.notFound }
             if let quota, let exceeded = quota.refusal(adding: attachment.size, to: try db.uploadUsage(userId: actor.uid)) {
                 throw exceeded
@@ -77,7 +77,7 @@ extension AppDatabase {
     /// Deletes the row (and reports it) when the viewer may; the caller removes the file afterwards.
     public func deleteAttachment(id: Int64, actor: User) async throws -> Attachment {
         let now = self.now
-        return try await pool.write { db in
+        return try await write { db in
             guard let attachment = try Attachment.fetchOne(db, key: id),
                 try db.visibleLead(id: attachment.leadId, viewer: actor) != nil
             else { throw AttachmentError.notFound }

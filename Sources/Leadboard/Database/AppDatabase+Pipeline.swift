@@ -106,7 +106,7 @@ extension AppDatabase {
     @discardableResult
     public func moveLead(id: Int64, request: MoveRequest, actor: User) async throws -> MoveResult {
         let now = self.now
-        return try await pool.write { db in
+        return try await write { db in
             guard let lead = try db.visibleLead(id: id, viewer: actor) else { throw LeadWriteError.notFound }
             return try db.moveLead(lead, request: request, actor: actor, mayOverride: LeadPolicy.canOverrideGates(actor), at: now)
         }
@@ -138,7 +138,7 @@ extension AppDatabase {
     /// Marks an open task done (with an optional note) and records it.
     public func completeTask(leadId: Int64, taskId: Int64, note: String, actor: User) async throws {
         let now = self.now
-        try await pool.write { db in
+        try await write { db in
             guard var lead = try db.visibleLead(id: leadId, viewer: actor),
                 var task = try LeadTask.filter(Column("id") == taskId && Column("leadId") == leadId).fetchOne(db)
             else { throw TaskError.notFound }
@@ -159,7 +159,7 @@ extension AppDatabase {
     /// Reopens a done task of the lead's current stage.
     public func reopenTask(leadId: Int64, taskId: Int64, actor: User) async throws {
         let now = self.now
-        try await pool.write { db in
+        try await write { db in
             guard var lead = try db.visibleLead(id: leadId, viewer: actor),
                 var task = try LeadTask.filter(Column("id") == taskId && Column("leadId") == leadId).fetchOne(db)
             else { throw TaskError.notFound }

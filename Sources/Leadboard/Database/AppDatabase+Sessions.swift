@@ -15,7 +15,7 @@ extension AppDatabase {
         replacingTokenHash: String?
     ) async throws -> Session {
         let now = self.now
-        return try await pool.write { db in
+        return try await write { db in
             if let replacingTokenHash {
                 try Session.filter(Column("tokenHash") == replacingTokenHash).deleteAll(db)
             }
@@ -67,7 +67,7 @@ extension AppDatabase {
     }
 
     public func deleteSession(tokenHash: String) async throws {
-        _ = try await pool.write { db in
+        _ = try await write { db in
             try Session.filter(Column("tokenHash") == tokenHash).deleteAll(db)
         }
     }
@@ -75,7 +75,7 @@ extension AppDatabase {
     /// Removes sessions past their idle or absolute limit and login failures older than `failureWindow`.
     public func pruneExpired(idleTimeout: TimeInterval, absoluteLifetime: TimeInterval, failureWindow: TimeInterval) async throws {
         let now = self.now
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: "DELETE FROM session WHERE lastSeenAt < ? OR createdAt < ?",
                 arguments: [now.addingTimeInterval(-idleTimeout), now.addingTimeInterval(-absoluteLifetime)])
@@ -93,7 +93,7 @@ extension AppDatabase {
     {
         let now = self.now
         let since = now.addingTimeInterval(-window)
-        return try await pool.write { db in
+        return try await write { db in
             let account = try Row.fetchOne(
                 db, sql: "SELECT COUNT(*), MIN(failedAt) FROM loginFailure WHERE email = ? COLLATE NOCASE AND failedAt > ?",
                 arguments: [email, since])!
@@ -116,13 +116,13 @@ extension AppDatabase {
 
     /// Takes back a reserved attempt that turned out to guess nothing (or to be right).
     public func releaseLoginAttempt(_ reservation: Int64) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: "DELETE FROM loginFailure WHERE id = ?", arguments: [reservation])
         }
     }
 
     public func clearLoginFailures(email: String) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: "DELETE FROM loginFailure WHERE email = ? COLLATE NOCASE", arguments: [email])
         }
     }

@@ -39,7 +39,7 @@ extension AppDatabase {
     /// Appends a stage at the end of the pipeline.
     @discardableResult
     public func createStage(_ input: StageInput) async throws -> Stage {
-        try await pool.write { db in
+        try await write { db in
             try Self.checkUniqueName(db, input.name, except: nil)
             if input.isEntry && input.category != .open { throw StageSettingsError(field: "entry", message: Self.entryMustBeOpen) }
             let position = (try Int.fetchOne(db, sql: "SELECT MAX(position) FROM stage") ?? 0) + 1
@@ -68,7 +68,7 @@ extension AppDatabase {
     @discardableResult
     public func updateStage(id: Int64, input: StageInput, actor: User, checkOnly: Bool = false) async throws -> Int {
         let now = self.now
-        return try await pool.write { db in
+        return try await write { db in
             var moved = 0
             guard var stage = try Stage.fetchOne(db, key: id) else { throw StageSettingsError(field: "form", message: "That stage no longer exists.") }
             try Self.checkUniqueName(db, input.name, except: id)
@@ -132,7 +132,7 @@ extension AppDatabase {
 
     /// Moves a stage one place up or down in the pipeline order (not a lead's stage change: that is `moveLead`).
     public func reorderStage(id: Int64, up: Bool) async throws {
-        try await pool.write { db in
+        try await write { db in
             var stages = try Stage.order(Column("position"), Column("id")).fetchAll(db)
             guard let index = stages.firstIndex(where: { $0.id == id }) else { return }
             let other = up ? index - 1 : index + 1
@@ -146,7 +146,7 @@ extension AppDatabase {
 
     /// Puts the stages in the given order (ids not listed keep their relative order at the end).
     public func reorderStages(_ ids: [Int64]) async throws {
-        try await pool.write { db in
+        try await write { db in
             let stages = try Stage.order(Column("position"), Column("id")).fetchAll(db)
             var seen = Set<Int64>()
             let listed = ids.prefix(1000).filter { id in stages.contains { $0.id == id } && seen.insert(id).inserted }
@@ -158,7 +158,7 @@ extension AppDatabase {
     }
 
     public func addTaskTemplate(stageId: Int64, name: String, description: String, isRequired: Bool) async throws {
-        try await pool.write { db in
+        try await write { db in
             guard try Stage.fetchOne(db, key: stageId) != nil else { throw StageSettingsError(field: "form", message: "That stage no longer exists.") }
             let position = (try Int.fetchOne(db, sql: "SELECT MAX(position) FROM taskTemplate WHERE stageId = ?", arguments: [stageId]) ?? -1) + 1
             var template = TaskTemplate(id: nil, stageId: stageId, name: name, description: description, isRequired: isRequired, position: position)
@@ -168,7 +168,7 @@ extension AppDatabase {
 
     /// Changes a template; tasks already made from it keep their text.
     public func updateTaskTemplate(stageId: Int64, templateId: Int64, name: String, description: String, isRequired: Bool) async throws -> Bool {
-        try await pool.write { db in
+        try await write { db in
             guard var template = try TaskTemplate.filter(Column("id") == templateId && Column("stageId") == stageId).fetchOne(db) else { return false }
             template.name = name
             template.description = description
@@ -180,7 +180,7 @@ extension AppDatabase {
 
     /// Removes a template; tasks already made from it stay on their leads.
     public func deleteTaskTemplate(stageId: Int64, templateId: Int64) async throws -> Bool {
-        try await pool.write { db in
+        try await write { db in
             try TaskTemplate.filter(Column("id") == templateId && Column("stageId") == stageId).deleteAll(db) > 0
         }
     }

@@ -14,7 +14,7 @@ extension AppDatabase {
     public func createUser(email: String, name: String, role: Role, passwordHash: String, isActive: Bool = true) async throws -> User {
         let now = self.now
         do {
-            return try await pool.write { db in
+            return try await write { db in
                 var user = User(
                     id: nil, email: email, name: name, role: role, isActive: isActive, passwordHash: passwordHash,
                     createdAt: now, updatedAt: now, lastLoginAt: nil)
@@ -51,7 +51,7 @@ extension AppDatabase {
     /// Deactivating a user ends their sessions in the same transaction.
     public func updateUser(id: Int64, name: String, role: Role, isActive: Bool, checkOnly: Bool = false) async throws -> User {
         let now = self.now
-        return try await pool.write { db in
+        return try await write { db in
             guard var user = try User.fetchOne(db, key: id) else { throw UserChangeError.notFound }
             let losesAdmin = user.role == .admin && user.isActive && (role != .admin || !isActive)
             if losesAdmin {
@@ -77,7 +77,7 @@ extension AppDatabase {
     /// Stores a new password hash and ends every session of the user except `keepingSession`.
     public func setPassword(userId: Int64, passwordHash: String, keepingSession: Int64? = nil) async throws {
         let now = self.now
-        try await pool.write { db in
+        try await write { db in
             guard var user = try User.fetchOne(db, key: userId) else { throw UserChangeError.notFound }
             user.passwordHash = passwordHash
             user.updatedAt = now
@@ -90,7 +90,7 @@ extension AppDatabase {
 
     /// Replaces a hash made with weaker parameters, without touching sessions.
     public func upgradePasswordHash(userId: Int64, passwordHash: String) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: "UPDATE user SET passwordHash = ? WHERE id = ?", arguments: [passwordHash, userId])
         }
     }

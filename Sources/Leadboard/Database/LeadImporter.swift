@@ -357,7 +357,7 @@ public enum LeadImporter {
         progress: (@Sendable (Int) -> Void)? = nil
     ) async throws -> ImportResult {
         let now = database.now
-        return try await database.pool.write { db in
+        return try await database.write { db in
             var result = ImportResult()
             if let jobToken {
                 // Confirming twice must not import twice: the job is claimed inside the same transaction.

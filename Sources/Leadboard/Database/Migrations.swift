@@ -288,6 +288,125 @@ enum Migrations {
                 BEGIN SELECT RAISE(ABORT, 'At least one active entry stage must remain.'); END;
                 """)
         }
+        migrator.registerMigration("v8-custom-fields-scoring") { db in
+            // Custom field definitions, shared by every entity (tasks' fields belong to one template).
+            try db.execute(sql: """
+                CREATE TABLE customField (
+                  id INTEGER PRIMARY KEY AUTOINCREMENT,
+                  entity TEXT NOT NULL CHECK (entity IN ('lead', 'task', 'contact', 'company')),
+                  taskTemplateId INTEGER REFERENCES taskTemplate(id) ON DELETE CASCADE,
+                  key TEXT NOT NULL CHECK (length(key) BETWEEN 1 AND 40 AND key NOT GLOB '*[^A-Za-z0-9_]*'),
+                  label TEXT NOT NULL CHECK (length(label) BETWEEN 1 AND 80),
+                  type TEXT NOT NULL CHECK (type IN ('text', 'long_text', 'integer', 'decimal', 'boolean', 'date', 'datetime',
+                    'select', 'multi_select', 'email', 'url', 'phone')),
+                  isRequired BOOLEAN NOT NULL DEFAULT 0,
+                  helpText TEXT NOT NULL DEFAULT '' CHECK (length(helpText) <= 300),
+                  placeholder TEXT NOT NULL DEFAULT '' CHECK (length(placeholder) <= 100),
+                  position INTEGER NOT NULL,
+                  isActive BOOLEAN NOT NULL DEFAULT 1,
+                  showOnCard BOOLEAN NOT NULL DEFAULT 0,
+                  rules TEXT NOT NULL DEFAULT '{}',
+                  defaultValue TEXT,
+                  createdAt DATETIME NOT NULL,
+                  CHECK ((entity = 'task') = (taskTemplateId IS NOT NULL)));
+                CREATE UNIQUE INDEX customField_key ON customField(entity, COALESCE(taskTemplateId, 0), key);
+                CREATE INDEX customField_template ON customField(taskTemplateId) WHERE taskTemplateId IS NOT NULL;
+                -- Values stored typed (INTEGER, REAL or TEXT; multi_select as a JSON array), one row per
+                -- record and field; the field index serves filters and sorts by value.
+                CREATE TABLE leadFieldValue (
+                  leadId INTEGER NOT NULL REFERENCES lead(id) ON DELETE CASCADE,
+                  fieldId INTEGER NOT NULL REFERENCES customField(id) ON DELETE CASCADE,
+                  value NOT NULL,
+                  PRIMARY KEY (leadId, fieldId)) WITHOUT ROWID;
+                CREATE INDEX leadFieldValue_field ON leadFieldValue(fieldId, value);
+                CREATE TABLE taskFieldValue (
+                  taskId INTEGER NOT NULL REFERENCES leadTask(id) ON DELETE CASCADE,
+                  fieldId INTEGER NOT NULL REFERENCES customField(id) ON DELETE CASCADE,
+                  value NOT NULL,
+                  PRIMARY KEY (taskId, fieldId)) WITHOUT ROWID;
+                CREATE INDEX taskFieldValue_field ON taskFieldValue(fieldId);
+                ALTER TABLE lead ADD COLUMN customText TEXT NOT NULL DEFAULT '';
+                ALTER TABLE lead ADD COLUMN score INTEGER NOT NULL DEFAULT 0;
+                CREATE INDEX lead_score ON lead(score, id) WHERE deletedAt IS NULL;
+                """)
+            // Search also covers the text of custom fields (`lead.customText`, kept by the app). The
+            // triggers only rewrite a lead's search row when a searched column really changed (GRDB's
+            // synchronised table rewrote it on every update, score and version bumps included).
+            try db.execute(sql: """
+                DROP TRIGGER "__leadFts_ai"; DROP TRIGGER "__leadFts_ad"; DROP TRIGGER "__leadFts_au";
+                DROP TABLE leadFts;
+                CREATE VIRTUAL TABLE leadFts USING fts5(reference, name, email, company, phone, customText,
+                  content='lead', content_rowid='id', tokenize='unicode61');
+                CREATE TRIGGER leadFts_insert AFTER INSERT ON lead BEGIN
+                  INSERT INTO leadFts (rowid, reference, name, email, company, phone, customText)
+                  VALUES (NEW.id, NEW.reference, NEW.name, NEW.email, NEW.company, NEW.phone, NEW.customText);
+                END;
+                CREATE TRIGGER leadFts_delete AFTER DELETE ON lead BEGIN
+                  INSERT INTO leadFts (leadFts, rowid, reference, name, email, company, phone, customText)
+                  VALUES ('delete', OLD.id, OLD.reference, OLD.name, OLD.email, OLD.company, OLD.phone, OLD.customText);
+                END;
+                CREATE TRIGGER leadFts_update AFTER UPDATE OF reference, name, email, company, phone, customText ON lead
+                WHEN OLD.reference IS NOT NEW.reference OR OLD.name IS NOT NEW.name OR OLD.email IS NOT NEW.email
+                  OR OLD.company IS NOT NEW.company OR OLD.phone IS NOT NEW.phone OR OLD.customText IS NOT NEW.customText
+                BEGIN
+                  INSERT INTO leadFts (leadFts, rowid, reference, name, email, company, phone, customText)
+                  VALUES ('delete', OLD.id, OLD.reference, OLD.name, OLD.email, OLD.company, OLD.phone, OLD.customText);
+                  INSERT INTO leadFts (rowid, reference, name, email, company, phone, customText)
+                  VALUES (NEW.id, NEW.reference, NEW.name, NEW.email, NEW.company, NEW.phone, NEW.customText);
+                END;
+                INSERT INTO leadFts (leadFts) VALUES ('rebuild');
+                """)
+            // Lead scoring: the rules, the rating thresholds and the moment time-based rules are
+            // measured from (`asOf`, moved by the daily rescore), and the leads whose score must be
+            // recomputed before the transaction that changed them commits (`scoreQueue`, filled by
+            // triggers, drained by `AppDatabase.write`).
+            try db.execute(sql: """
+                CREATE TABLE scoringRule (
+                  id INTEGER PRIMARY KEY AUTOINCREMENT,
+                  kind TEXT NOT NULL CHECK (kind IN ('filled', 'equals', 'at_least', 'at_most', 'source', 'age_over', 'no_activity', 'overdue_tasks')),
+                  field TEXT NOT NULL DEFAULT '',
+                  choices TEXT NOT NULL DEFAULT '[]',
+                  number REAL,
+                  days INTEGER CHECK (days IS NULL OR days BETWEEN 0 AND 3650),
+                  points INTEGER NOT NULL CHECK (points BETWEEN -100 AND 100),
+                  position INTEGER NOT NULL,
+                  createdAt DATETIME NOT NULL);
+                CREATE TABLE scoringSettings (
+                  id INTEGER PRIMARY KEY CHECK (id = 1),
+                  hotThreshold INTEGER NOT NULL DEFAULT 70,
+                  warmThreshold INTEGER NOT NULL DEFAULT 40,
+                  asOf DATETIME NOT NULL,
+                  CHECK (0 <= warmThreshold AND warmThreshold < hotThreshold AND hotThreshold <= 100));
+                INSERT INTO scoringSettings (id, asOf) VALUES (1, strftime('%Y-%m-%d %H:%M:%f', 'now'));
+                CREATE TABLE scoreQueue (leadId INTEGER PRIMARY KEY) WITHOUT ROWID;
+                CREATE TRIGGER scoreQueue_activity AFTER INSERT ON activity BEGIN
+                  INSERT OR IGNORE INTO scoreQueue (leadId) VALUES (NEW.leadId);
+                END;
+                CREATE TRIGGER scoreQueue_lead_insert AFTER INSERT ON lead BEGIN
+                  INSERT OR IGNORE INTO scoreQueue (leadId) VALUES (NEW.id);
+                END;
+                CREATE TRIGGER scoreQueue_lead_update AFTER UPDATE OF name, email, phone, company, sourceId, valueCents,
+                  expectedCloseDate, stageId, ownerId, createdAt, deletedAt ON lead
+                BEGIN
+                  INSERT OR IGNORE INTO scoreQueue (leadId) VALUES (NEW.id);
+                END;
+                CREATE TRIGGER scoreQueue_value_insert AFTER INSERT ON leadFieldValue BEGIN
+                  INSERT OR IGNORE INTO scoreQueue (leadId) VALUES (NEW.leadId);
+                END;
+                CREATE TRIGGER scoreQueue_value_update AFTER UPDATE ON leadFieldValue BEGIN
+                  INSERT OR IGNORE INTO scoreQueue (leadId) VALUES (NEW.leadId);
+                END;
+                CREATE TRIGGER scoreQueue_value_delete AFTER DELETE ON leadFieldValue BEGIN
+                  INSERT OR IGNORE INTO scoreQueue (leadId) SELECT OLD.leadId WHERE EXISTS (SELECT 1 FROM lead WHERE id = OLD.leadId);
+                END;
+                CREATE TRIGGER scoreQueue_task_insert AFTER INSERT ON leadTask BEGIN
+                  INSERT OR IGNORE INTO scoreQueue (leadId) VALUES (NEW.leadId);
+                END;
+                CREATE TRIGGER scoreQueue_task_update AFTER UPDATE OF status, createdAt ON leadTask BEGIN
+                  INSERT OR IGNORE INTO scoreQueue (leadId) VALUES (NEW.leadId);
+                END;
+                """)
+        }
         return migrator
     }
 }
