@@ -12,6 +12,9 @@ public struct LeadInput: Sendable, Equatable {
     public var expectedCloseDate: String?
     public var stageId: Int64
     public var ownerId: Int64?
+    /// Custom values to write, by field id: a key present sets that field (nil clears it), fields not
+    /// listed keep their values. The form sends every active lead field; an import only its columns.
+    public var customValues: [Int64: FieldValue?] = [:]
 
     public init(name: String, email: String = "", phone: String = "", company: String = "", sourceId: Int64? = nil, valueCents: Int64 = 0, expectedCloseDate: String? = nil, stageId: Int64, ownerId: Int64? = nil) {
         self.name = name
@@ -313,7 +316,8 @@ extension AppDatabase {
             lead.sourceId = input.sourceId
             lead.valueCents = input.valueCents
             lead.expectedCloseDate = input.expectedCloseDate
-            let changes = before.fieldChanges(to: lead, sources: try Source.fetchAll(db))
+            var changes = before.fieldChanges(to: lead, sources: try Source.fetchAll(db))
+            changes += try db.saveLeadFieldValues(leadId: id, values: input.customValues)
             let ownerChanged = LeadPolicy.canAssign(actor) && input.ownerId != before.ownerId
             if ownerChanged { lead.ownerId = input.ownerId }
             let stageChanged = input.stageId != before.stageId
@@ -455,6 +459,7 @@ extension Database {
             stageId: input.stageId, ownerId: input.ownerId, createdById: actor.id, createdAt: now, updatedAt: now, stageEnteredAt: now,
             version: 1, deletedAt: nil)
         try lead.insert(self)
+        _ = try saveLeadFieldValues(leadId: lead.uid, values: input.customValues)
         try recordActivity(leadId: lead.uid, actorId: actor.id, kind: kind, detail: detail ?? ActivityDetail(text: lead.reference), at: now)
         try enterFirstStage(leadId: lead.uid, stageId: lead.stageId, actorId: actor.id, at: now)
         return lead

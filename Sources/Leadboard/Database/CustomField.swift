@@ -110,16 +110,17 @@ extension Database {
         return result
     }
 
-    /// Writes a lead's custom values for `fields` (nil or missing = no value) and returns the activity
-    /// changes (label, old → new) in field order. Values of fields not listed are kept. Keeps the
-    /// lead's searchable custom text current in the same transaction.
-    func saveLeadFieldValues(leadId: Int64, fields: [CustomField], values: FieldValues) throws -> [ActivityDetail.Change] {
-        guard !fields.isEmpty else { return [] }
+    /// Writes the custom values of a lead given by field id (nil clears; fields not listed keep their
+    /// values) and returns the activity changes (label, old → new) in field order. Keeps the lead's
+    /// searchable custom text current in the same transaction. Unknown field ids are ignored.
+    func saveLeadFieldValues(leadId: Int64, values: [Int64: FieldValue?]) throws -> [ActivityDetail.Change] {
+        guard !values.isEmpty else { return [] }
+        let fields = try customFields(.lead).filter { values.keys.contains($0.uid) }
         let before = try leadFieldValues(leadIds: [leadId], fields: fields)[leadId] ?? [:]
         var changes: [ActivityDetail.Change] = []
         for field in fields {
             let old = before[field.uid]
-            let new = values[field.uid]
+            let new = values[field.uid] ?? nil
             guard old != new else { continue }
             if let new {
                 try execute(
@@ -140,5 +141,22 @@ extension Database {
         let values = try leadFieldValues(leadIds: [leadId], fields: fields)[leadId] ?? [:]
         let text = fields.compactMap { values[$0.uid]?.display }.joined(separator: " ")
         try execute(sql: "UPDATE lead SET customText = ? WHERE id = ? AND customText <> ?", arguments: [text, leadId, text])
+    }
+}
+
+extension [CustomField] {
+    /// Reads and checks the values of these fields from a form or import row (`raw(formName)` gives
+    /// the values sent under `cf_<key>`): the values by field id for `LeadInput.customValues`, or a
+    /// message per field keyed by the form name. Every field listed gets a key (nil = no value).
+    public func validate(_ raw: (String) -> [String]) -> ([Int64: FieldValue?], [String: String]) {
+        var values: [Int64: FieldValue?] = [:]
+        var errors: [String: String] = [:]
+        for field in self {
+            switch field.spec.parse(raw(field.formName)) {
+            case .success(let value): values[field.uid] = .some(value)
+            case .failure(let error): errors[field.formName] = error.message
+            }
+        }
+        return (values, errors)
     }
 }
