@@ -38,7 +38,7 @@ struct LeadboardCommand: AsyncParsableCommand {
         commandName: "leadboard",
         abstract: "Leadboard: a lead-management CRM served as one small server.",
         version: "leadboard \(LeadboardVersion.number) (commit \(buildCommit))",
-        subcommands: [Serve.self, Migrate.self, UserCommand.self, Demo.self, Export.self, Import.self, Backup.self, Restore.self, Check.self])
+        subcommands: [Serve.self, Migrate.self, UserCommand.self, Demo.self, Export.self, Import.self, Backup.self, Restore.self, Check.self, Rescore.self])
 }
 
 struct Serve: AsyncParsableCommand {

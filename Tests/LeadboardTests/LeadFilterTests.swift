@@ -15,6 +15,17 @@ import Testing
         var categories: [Int64: StageCategory]
         /// The day of the 10th and the 20th lead (the created-range samples).
         var day10: String, day20: String
+        /// A select and a boolean custom field, and the leads' values of them (the `cf_` samples).
+        var size = LeadFilterTests.field(1, "size", .select, options: ["Small", "Large"])
+        var hot = LeadFilterTests.field(2, "hot", .boolean)
+        var values: [Int64: FieldValues] = [:]
+    }
+
+    static func field(_ id: Int64, _ key: String, _ type: FieldType, options: [String]? = nil) -> CustomField {
+        CustomField(
+            id: id, entity: .lead, taskTemplateId: nil, key: key, label: key.capitalized, type: type, isRequired: false, helpText: "", placeholder: "",
+            position: Int(id), isActive: true, showOnCard: false, rules: FieldRules(options: options).json, defaultValue: nil,
+            createdAt: Date(timeIntervalSince1970: 0))
     }
 
     static let stages = [StageID.newLead, StageID.contacted, StageID.qualified, StageID.proposalSent, StageID.won, StageID.lost]
@@ -40,9 +51,20 @@ import Testing
             app.clock.advance(12 * 3600)
         }
         let categories = Dictionary(uniqueKeysWithValues: try await app.database.leadReferenceData().stages.map { ($0.uid, $0.category) })
+        // Custom values: sizes on two leads in three, "hot" yes / no / none in turn.
+        let size = try await app.insertCustomField("size", type: .select, rules: FieldRules(options: ["Small", "Large"]))
+        let hot = try await app.insertCustomField("hot", type: .boolean)
+        var values: [Int64: FieldValues] = [:]
+        for (i, lead) in leads.enumerated() {
+            var set: [String: FieldValue?] = [:]
+            if i % 3 != 2 { set["size"] = .text(i % 3 == 0 ? "Small" : "Large") }
+            if i % 5 != 4 { set["hot"] = .boolean(i % 2 == 0) }
+            try await app.setCustomValues(of: lead.uid, set)
+            values[lead.uid] = [size.uid: set["size"] ?? nil, hot.uid: set["hot"] ?? nil].compactMapValues { $0 }
+        }
         return Seed(
             admin: admin, mia: mia, sam: sam, riya: riya, leads: leads, categories: categories, day10: Day.string(leads[10].createdAt),
-            day20: Day.string(leads[20].createdAt))
+            day20: Day.string(leads[20].createdAt), size: size, hot: hot, values: values)
     }
 
     /// Filters that set one field each (several values where the field has several kinds).
@@ -63,6 +85,13 @@ import Testing
         case .createdFrom: return [with { $0.createdFrom = seed.day10 }]
         case .createdTo: return [with { $0.createdTo = seed.day20 }]
         case .deleted: return [with { $0.deleted = true }]
+        case .rating: return [with { $0.rating = .hot }, with { $0.rating = .warm }, with { $0.rating = .cold }]
+        case .customFields:
+            return [
+                with { $0.customFields = [CustomFieldFilter(field: seed.size, value: .text("Large"))] },
+                with { $0.customFields = [CustomFieldFilter(field: seed.hot, value: .boolean(true))] },
+                with { $0.customFields = [CustomFieldFilter(field: seed.hot, value: .boolean(false)), CustomFieldFilter(field: seed.size, value: .text("Small"))] },
+            ]
         }
     }
 
@@ -86,6 +115,9 @@ import Testing
             case .createdFrom: filter.createdFrom.map { day >= $0 } ?? true
             case .createdTo: filter.createdTo.map { day <= $0 } ?? true
             case .deleted: (filter.deleted && viewer.role == .admin) == (lead.deletedAt != nil)
+            // No scoring rules: every lead scores 0, which the default thresholds (70, 40) call cold.
+            case .rating: filter.rating.map { $0 == Rating.of(score: 0, hot: 70, warm: 40) } ?? true
+            case .customFields: filter.customFields.allSatisfy { seed.values[lead.uid]?[$0.field.uid] == $0.value }
             }
         }
     }
@@ -140,7 +172,7 @@ import Testing
                     #expect(clauses.arguments.description.contains("\(viewer.uid)"))
                 }
                 // Links reproduce the filter.
-                #expect(LeadFilter(query: FormData(filter.queryItems())) == filter)
+                #expect(LeadFilter(query: FormData(filter.queryItems()), fields: [seed.size, seed.hot]) == filter)
             }
         }
     }
@@ -154,7 +186,7 @@ import Testing
             let expected: Bool =
                 switch field {
                 case .owner, .stageId, .category: true
-                case .q, .sourceId, .createdFrom, .createdTo: false
+                case .q, .sourceId, .createdFrom, .createdTo, .customFields, .rating: false
                 case .deleted: false  // for an admin: deleted leads are not in the tally
                 }
             let seed = Seed(admin: admin, mia: manager, sam: executive, riya: executive, leads: [], categories: [:], day10: "2026-01-10", day20: "2026-01-20")

@@ -33,6 +33,8 @@ class A11yData:
     import_preview: str = ""     # /leads/import/{token}: new, matching and invalid rows
     token: str = ""
     spare_user_email: str = ""   # a user whose deactivation is asked about (never confirmed)
+    field_id: int = 0            # an inactive lead field (/admin/fields/{id}/edit): hidden from every other page
+    task_with_fields: str = ""   # an open task on sam_lead whose template asks for completion fields
 
 
 def _context(browser: Browser, base_url: str, scheme: str = "light", viewport: dict | None = None):
@@ -92,11 +94,121 @@ def a11y_data(browser, base_url, tmp_path_factory, server) -> A11yData:
     expect(page).to_have_url(re.compile(r"/leads/import/[^/?#]+$"))
     data.import_preview = page.url.removeprefix(base_url)
     ctx.close()
+
+    # A custom lead field, made inactive so that no other page (lead form, list, CSV) shows it.
+    ctx = _context(browser, base_url)
+    page = ctx.new_page()
+    login(page, "admin")
+    page.goto("/admin/fields/new")
+    page.fill("#key", f"axe_method_{data.token}")
+    page.fill("#label", f"Axe method {data.token}")
+    page.select_option("#type", "select")
+    page.fill("#options", "Phone\nEmail\nVisit")
+    page.locator("#active").uncheck()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Create field").click()
+    expect(page.locator(".flash")).to_have_text(f"Added field Axe method {data.token}.")
+    row = page.locator("#custom-fields tr").filter(has_text=f"axe_method_{data.token}")
+    href = row.get_by_role("link", name=re.compile("^Edit")).get_attribute("href")
+    data.field_id = int(re.search(r"/admin/fields/(\d+)/edit", href).group(1))
+    ctx.close()
+
+    # An open task on sam's lead whose template asks for completion fields. Made in the database: the
+    # template sits on Won (leads reaching it later get an optional task), and this task is the only
+    # one carrying it now, so no other test meets a required completion field.
+    data.task_with_fields = f"Axe follow-up {data.token}"
+    now = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+    won = server.sql("SELECT id FROM stage WHERE name = 'Won'")[0][0]
+    server.sql("INSERT INTO taskTemplate (stageId, name, description, isRequired, position) VALUES (?, ?, '', 0, 99)",
+               (won, data.task_with_fields))
+    template = server.sql("SELECT id FROM taskTemplate WHERE name = ?", (data.task_with_fields,))[0][0]
+    for position, (key, label, kind, required, help_text, rules) in enumerate([
+        ("contact_method", "Contact method", "select", 1, "How you reached them.", '{"options":["Phone","Email","Visit"]}'),
+        ("attempts", "Attempts", "integer", 0, "", '{"min":1}'),
+        ("channels", "Channels", "multi_select", 0, "", '{"options":["Mobile","Landline"]}'),
+    ]):
+        server.sql("INSERT INTO customField (entity, taskTemplateId, key, label, type, isRequired, helpText, position, rules, createdAt) "
+                   f"VALUES ('task', ?, ?, ?, ?, ?, ?, ?, ?, {now})", (template, key, label, kind, required, help_text, position, rules))
+    server.sql("INSERT INTO leadTask (leadId, stageId, templateId, name, description, isRequired, position, status, createdAt) "
+               f"SELECT id, stageId, ?, ?, 'Ask how they were reached.', 0, 99, 'open', {now} FROM lead WHERE id = ?",
+               (template, data.task_with_fields, data.sam_lead))
     return data
+
+
+# Active lead fields of several types, so that the lead form, lead page, list (filters, column chooser,
+# extra columns) and board cards are checked with custom fields. Deactivated when the module ends, so
+# that later test files see no extra fields.
+A11Y_FIELDS = [
+    # (key prefix, label, type, extra form fields, show on card)
+    ("nick", "Axe nickname", "text", {"#help_text": "What they like to be called", "#placeholder": "e.g. Bob", "#max_length": "20"}, False),
+    ("notes", "Axe notes", "long_text", {}, False),
+    ("seats", "Axe seats", "integer", {"#min": "1", "#max": "500"}, True),
+    ("news", "Axe newsletter", "boolean", {}, False),
+    ("kickoff", "Axe kickoff", "date", {}, False),
+    ("tier", "Axe tier", "select", {"#options": "Bronze\nSilver\nGold"}, True),
+    ("products", "Axe products", "multi_select", {"#options": "CRM\nBilling"}, False),
+]
+
+
+def a11y_field_key(prefix: str, data: A11yData) -> str:
+    return f"axe_{prefix}_{data.token}"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def a11y_lead_fields(browser, base_url, a11y_data) -> list[int]:
+    ctx = _context(browser, base_url)
+    page = ctx.new_page()
+    login(page, "admin")
+    ids = []
+    for prefix, label, kind, extra, on_card in A11Y_FIELDS:
+        key = a11y_field_key(prefix, a11y_data)
+        page.goto("/admin/fields/new")
+        page.fill("#key", key)
+        page.fill("#label", label)
+        page.select_option("#type", kind)
+        for selector, value in extra.items():
+            page.fill(selector, value)
+        page.locator("#active").check()
+        if on_card:
+            page.locator("#show_on_card").check()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Create field").click()
+        expect(page.locator(".flash")).to_have_text(f"Added field {label}.")
+        href = page.locator("#custom-fields tr").filter(has_text=key).get_by_role("link", name=re.compile("^Edit")).get_attribute("href")
+        ids.append(int(re.search(r"/admin/fields/(\d+)/edit", href).group(1)))
+    ctx.close()
+    yield ids
+    ctx = _context(browser, base_url)
+    page = ctx.new_page()
+    login(page, "admin")
+    for field_id in ids:
+        page.goto(f"/admin/fields/{field_id}/edit")
+        page.locator("#active").uncheck()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Save field").click()
+    ctx.close()
 
 
 # --------------------------------------------------------------------------- states
 # Each state takes a signed-in page (or a fresh one for "anonymous") to the page and state to check.
+
+
+def lead_new_custom_errors(page: Page, data: A11yData) -> None:
+    """The lead form refused for its custom fields: a number out of range, a bad date, a long text."""
+    page.goto("/leads/new")
+    page.fill("#name", unique("Axe Custom"))
+    page.fill(f"#cf_{a11y_field_key('seats', data)}", "9000")
+    # A date input cannot hold 2026-02-30 and a maxlength stops typing: send them as a script could.
+    page.evaluate(
+        """([dateId, textId]) => {
+            const date = document.getElementById(dateId); date.type = 'text'; date.value = '2026-02-30';
+            const text = document.getElementById(textId); text.removeAttribute('maxlength'); text.value = 'x'.repeat(25);
+        }""",
+        [f"cf_{a11y_field_key('kickoff', data)}", f"cf_{a11y_field_key('nick', data)}"])
+    with page.expect_navigation():
+        page.get_by_role("button", name="Create lead").click()
+    expect(page.locator(f"#cf_{a11y_field_key('seats', data)}-error")).to_be_visible()
+
 
 def _submit_filter(page: Page) -> None:
     with page.expect_navigation():
@@ -213,6 +325,78 @@ def deactivation(where: str, *, script: bool) -> Callable[[Page, A11yData], None
     return open_it
 
 
+def task_fields(page: Page, data: A11yData) -> None:
+    """The completion fields of the first stage task template (reached from the pipeline page)."""
+    page.goto("/admin/pipeline")
+    with page.expect_navigation():
+        page.get_by_role("link", name=re.compile(r"^Completion fields")).first.click()
+    expect(page.locator("h1")).to_contain_text("Completion fields")
+
+
+def field_refused(page: Page, data: A11yData) -> None:
+    """An edit the rules refuse: an option removed and a bad default."""
+    page.goto(f"/admin/fields/{data.field_id}/edit")
+    page.fill("#options", "Phone\nPhone")
+    page.fill("#default_value", "Fax")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save field").click()
+    expect(page.locator(".field-error").first).to_be_visible()
+
+
+def scoring_rules(page: Page, data: A11yData) -> None:
+    """The scoring page with rules on it (added through the form the first time)."""
+    page.goto("/admin/scoring")
+    if page.locator(".scoring-rules li").count() == 0:
+        for kind, field, choices, days, points in [("filled", "email", "", "", "10"), ("source", "", "Website\nReferral", "", "20"),
+                                                   ("no_activity", "", "", "14", "-15")]:
+            form = page.locator("#new-rule form")
+            form.locator("select[name=kind]").select_option(kind)
+            if field:
+                form.locator("select[name=field]").select_option(field)
+            form.locator("textarea[name=choices]").fill(choices)
+            form.locator("input[name=days]").fill(days)
+            form.locator("input[name=points]").fill(points)
+            with page.expect_navigation():
+                form.get_by_role("button", name="Add rule").click()
+    expect(page.locator(".scoring-rules li").first).to_be_visible()
+
+
+def scoring_edit_refused(page: Page, data: A11yData) -> None:
+    """A rule's edit form sent without points: its messages inside the opened form."""
+    scoring_rules(page, data)
+    rule = page.locator(".scoring-rules li").first
+    rule.locator("summary", has_text="Edit").click()
+    rule.locator("input[name=points]").fill("")
+    with page.expect_navigation():
+        rule.get_by_role("button", name="Save rule").click()
+    expect(page.locator(".field-error").first).to_be_visible()
+
+
+def scoring_remove(script: bool) -> Callable[[Page, A11yData], None]:
+    """Removing a scoring rule asks first: in a dialog (script) or on a page."""
+    def open_it(page: Page, data: A11yData) -> None:
+        scoring_rules(page, data)
+        link = page.locator(".scoring-rules li").first.get_by_role("link", name=re.compile("^Remove the rule"))
+        if script:
+            link.click()
+            expect(page.locator("#confirm-dialog")).to_be_visible()
+        else:
+            with page.expect_navigation():
+                link.click()
+            expect(page.locator(".confirm-page")).to_be_visible()
+    return open_it
+
+
+def lead_task_fields_refused(page: Page, data: A11yData) -> None:
+    """A task completed without its required value and with a bad number: the messages by its inputs."""
+    page.goto(f"/leads/{data.sam_lead}")
+    task = page.locator("#tasks li.task").filter(has_text=data.task_with_fields)
+    task.locator("input[name=cf_attempts]").fill("lots")
+    with page.expect_navigation():
+        task.get_by_role("button", name="Complete").click()
+    expect(page.locator("#tasks .field-error").first).to_be_visible()
+
+
 def submit_empty(path: str, button: str) -> Callable[[Page, A11yData], None]:
     """A form sent with its fields empty: the error summary and the fields' messages."""
     def send(page: Page, data: A11yData) -> None:
@@ -253,7 +437,12 @@ STATES: dict[str, tuple[tuple[str, ...], Callable[[Page, A11yData], None]]] = {
     "lead-new-errors": (EVERYONE, lead_new_with_errors),
     "lead-edit": (EVERYONE, goto(lambda d: f"/leads/{d.sam_lead}/edit")),
     "lead-edit-conflict": (EVERYONE, lead_edit_conflict),
+    "lead-new-custom-errors": (EVERYONE, lead_new_custom_errors),
+    "leads-custom-columns": (EVERYONE, goto(lambda d: "/leads?columns=" + ",".join(
+        f"cf_{a11y_field_key(p, d)}" for p in ("seats", "tier", "products")) + f"&sort=-cf_{a11y_field_key('seats', d)}"
+        + f"&cf_{a11y_field_key('news', d)}=maybe")),
     "lead-move-refused": (EVERYONE, lead_move_refused),
+    "lead-task-fields-errors": (EVERYONE, lead_task_fields_refused),
     "board": (EVERYONE, goto("/board")),
     "board-empty": (EVERYONE, goto(lambda d: f"/board?q=nomatch{d.token}")),
     "board-dialog": (EVERYONE, board_dialog),
@@ -267,6 +456,17 @@ STATES: dict[str, tuple[tuple[str, ...], Callable[[Page, A11yData], None]]] = {
     "admin-user-new": (("admin",), goto("/admin/users/new")),
     "admin-user-edit": (("admin",), goto("/admin/users/1/edit")),
     "admin-pipeline": (("admin",), goto("/admin/pipeline")),
+    "admin-scoring": (("admin",), goto("/admin/scoring")),
+    "admin-scoring-rules": (("admin",), scoring_rules),
+    "admin-scoring-edit-errors": (("admin",), scoring_edit_refused),
+    "admin-scoring-new-errors": (("admin",), submit_empty("/admin/scoring", "Add rule")),
+    "confirm-rule-remove-page": (("admin",), scoring_remove(script=False)),
+    "confirm-rule-remove-dialog": (("admin",), scoring_remove(script=True)),
+    "admin-fields": (("admin",), goto("/admin/fields")),
+    "admin-field-new": (("admin",), goto("/admin/fields/new")),
+    "admin-field-edit": (("admin",), goto(lambda d: f"/admin/fields/{d.field_id}/edit")),
+    "admin-field-edit-errors": (("admin",), field_refused),
+    "admin-task-fields": (("admin",), task_fields),
     "confirm-lead-delete-page": (("manager",), confirmation(".page-head", "Delete", script=False)),
     "confirm-lead-delete-dialog": (("manager",), confirmation(".page-head", "Delete", script=True)),
     "confirm-note-delete-page": (("executive",), confirmation("#notes", "Delete note", script=False)),  # author only
@@ -279,6 +479,7 @@ STATES: dict[str, tuple[tuple[str, ...], Callable[[Page, A11yData], None]]] = {
     "confirm-stage-deactivate-dialog": (("admin",), deactivation("stage", script=True)),
     "account-password-errors": (EVERYONE, submit_empty("/account", "Change password")),
     "admin-user-new-errors": (("admin",), submit_empty("/admin/users/new", "Create user")),
+    "admin-field-new-errors": (("admin",), submit_empty("/admin/fields/new", "Create field")),
     "not-found": (EVERYONE, goto("/no/such/page")),
     "forbidden-delete": (("executive",), goto(lambda d: f"/leads/{d.sam_lead}/delete")),
     "lead-not-found": (("executive",), goto(lambda d: f"/leads/{d.manager_lead}")),

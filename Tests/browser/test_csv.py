@@ -10,7 +10,7 @@ from leadboard_ui import REFERENCE_RE, create_lead, read_csv_download, search_le
 
 EXPORT_COLUMNS = [
     "reference", "name", "email", "phone", "company", "source", "stage", "lost_reason", "owner_email", "value",
-    "expected_close_date", "created_at", "updated_at",
+    "expected_close_date", "created_at", "updated_at", "score", "rating",
 ]
 TIMESTAMP_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})")
 

@@ -37,6 +37,8 @@ MAIN_PAGES = {
     "account": (EVERYONE, lambda lead: "/account"),
     "admin users": (EVERYONE, lambda lead: "/admin/users"),
     "admin pipeline": (EVERYONE, lambda lead: "/admin/pipeline"),
+    "admin fields": (EVERYONE, lambda lead: "/admin/fields"),
+    "admin new field": (("admin",), lambda lead: "/admin/fields/new"),
     "import": (("manager", "admin"), lambda lead: "/leads/import"),
 }
 
@@ -83,7 +85,7 @@ def test_navigation_is_a_details_menu_that_opens_without_javascript(new_page, us
 
     menu.locator("summary").click()
     expect(menu).to_have_attribute("open", "")
-    for name in ["Dashboard", "Leads", "Board", "Reports", "Activity", "Account", "Users", "Pipeline"]:
+    for name in ["Dashboard", "Leads", "Board", "Reports", "Activity", "Account", "Users", "Pipeline", "Custom fields"]:
         expect(nav.get_by_role("link", name=name, exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     for link in links.all():

@@ -13,6 +13,8 @@ public struct AppServices: Sendable {
     /// unknown email and a wrong password take the same time.
     let dummyPasswordHash: String
     let reportCache = ReportCache()
+    /// Rescores all leads in the background after the scoring rules change.
+    let rescoreJob = RescoreJob()
     /// The Prometheus registry, only with `--metrics`.
     var metrics: AppMetrics? = nil
 
@@ -85,16 +87,22 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     let admin = router.group().add(middleware: RequireLogin()).add(middleware: RequireAdmin())
     UsersController(services: services).addRoutes(to: admin)
     AdminPipelineController(services: services).addRoutes(to: admin)
+    CustomFieldsController(services: services).addRoutes(to: admin)
+    ScoringController(services: services).addRoutes(to: admin)
     return router
 }
 
 /// The whole application: the router served on the configured address.
-public func buildApplication(services: AppServices, logger: Logger? = nil) -> some ApplicationProtocol {
+/// `backgroundJobs: false` leaves out the services that run on their own schedule (route tests that
+/// count statements must not see a start-up check land in their window).
+public func buildApplication(services: AppServices, logger: Logger? = nil, backgroundJobs: Bool = true) -> some ApplicationProtocol {
     var logger = logger ?? Logger(label: "leadboard")
     if logger.logLevel > .info { logger.logLevel = .info }
     let config = services.configuration
     return Application(
         router: buildRouter(services: services),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil),
+        // Re-measures time-based scoring rules once a day.
+        services: backgroundJobs ? [DailyRescoreService(database: services.database, job: services.rescoreJob)] : [],
         logger: logger)
 }

@@ -5,6 +5,6 @@ enum PageRegistry {
         ErrorPage.self, LoginPage.self, AccountPage.self, DashboardPage.self,
         LeadsIndexPage.self, LeadFormPage.self, LeadShowPage.self, ActivityIndexPage.self, MovePage.self,
         BoardPage.self, ReportsPage.self, ImportUploadPage.self, ImportPreviewPage.self,
-        UsersIndexPage.self, UserFormPage.self, PipelinePage.self, ConfirmPage.self,
+        UsersIndexPage.self, UserFormPage.self, PipelinePage.self, CustomFieldsPage.self, CustomFieldFormPage.self, ConfirmPage.self, ScoringPage.self,
     ]
 }

@@ -11,6 +11,11 @@ public struct BoardCard: Decodable, FetchableRecord, Sendable {
     public var stageEnteredAt: Date
     public var openTasks: Int
     public var version: Int
+    /// The stored score and the thresholds it is rated by (`ScoreColumns`).
+    public var score: Int
+    public var hotThreshold: Int
+    public var warmThreshold: Int
+    public var rating: Rating { Rating.of(score: score, hot: hotThreshold, warm: warmThreshold) }
 }
 
 public struct BoardColumn: Sendable {
@@ -25,6 +30,9 @@ public struct Board: Sendable {
     public var columns: [BoardColumn]
     public var searchSyntaxError: Bool
     public var pipeline: PipelineConfig
+    /// The custom fields cards show ("show on card", active) and the cards' values of them.
+    public var cardFields: [CustomField] = []
+    public var cardValues: [Int64: FieldValues] = [:]
 }
 
 extension AppDatabase {
@@ -66,7 +74,8 @@ extension AppDatabase {
                 BoardColumn(
                     stage: stage, count: totals[stage.uid]?.0 ?? 0, sumCents: totals[stage.uid]?.1 ?? 0, cards: cardsByStage[stage.uid] ?? [])
             }
-            return Board(columns: columns, searchSyntaxError: false, pipeline: pipeline)
+            let card = try db.cardFieldValues(leadIds: columns.flatMap { $0.cards.map(\.id) })
+            return Board(columns: columns, searchSyntaxError: false, pipeline: pipeline, cardFields: card.fields, cardValues: card.values)
         }
     }
 }
@@ -77,13 +86,15 @@ public struct BoardMoveUpdate: Sendable {
     public var columns: [BoardColumn]
     public var card: BoardCard?
     public var pipeline: PipelineConfig
+    public var cardFields: [CustomField] = []
+    public var cardValues: [Int64: FieldValues] = [:]
 }
 
 extension AppDatabase {
     /// The card columns both `board` and `boardAfterMove` read.
     static let boardCardSelect = """
         SELECT lead.id, lead.name, lead.company, lead.valueCents, lead.stageId, owner.name AS ownerName,
-               lead.stageEnteredAt, lead.version,
+               lead.stageEnteredAt, lead.version, \(ScoreColumns.sql),
                (SELECT COUNT(*) FROM leadTask WHERE leadTask.leadId = lead.id AND leadTask.status = 'open') AS openTasks
         FROM lead LEFT JOIN user AS owner ON owner.id = lead.ownerId
         """
@@ -128,7 +139,8 @@ extension AppDatabase {
             let columns = stages.map { stage in
                 BoardColumn(stage: stage, count: totals[stage.uid]?.0 ?? 0, sumCents: totals[stage.uid]?.1 ?? 0, cards: [])
             }
-            return BoardMoveUpdate(columns: columns, card: card, pipeline: pipeline)
+            let custom = try db.cardFieldValues(leadIds: card.map { [$0.id] } ?? [])
+            return BoardMoveUpdate(columns: columns, card: card, pipeline: pipeline, cardFields: custom.fields, cardValues: custom.values)
         }
     }
 }

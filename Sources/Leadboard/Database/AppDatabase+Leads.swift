@@ -45,6 +45,11 @@ public struct LeadListRow: Decodable, FetchableRecord, Sendable {
     public var ownerId: Int64?
     public var ownerName: String?
     public var deletedAt: Date?
+    /// The stored score and the thresholds it is rated by (`ScoreColumns`).
+    public var score: Int
+    public var hotThreshold: Int
+    public var warmThreshold: Int
+    public var rating: Rating { Rating.of(score: score, hot: hotThreshold, warm: warmThreshold) }
 }
 
 extension LeadListRow {
@@ -52,7 +57,7 @@ extension LeadListRow {
     static let selectSQL = """
         SELECT lead.id, lead.reference, lead.name, lead.company, lead.email, lead.valueCents, lead.updatedAt,
                lead.createdAt, lead.stageId, stage.name AS stageName, stage.color AS stageColor, lead.ownerId,
-               owner.name AS ownerName, lead.deletedAt
+               owner.name AS ownerName, lead.deletedAt, \(ScoreColumns.sql)
         FROM lead
         JOIN stage ON stage.id = lead.stageId
         LEFT JOIN user AS owner ON owner.id = lead.ownerId
@@ -95,6 +100,8 @@ public struct LeadListResult: Sendable {
     public var rows: [LeadListRow]
     public var total: Int
     public var searchSyntaxError: Bool
+    /// The values of the filter's extra columns (`LeadFilter.columns`) for the rows, read in one query.
+    public var customValues: [Int64: FieldValues] = [:]
 }
 
 public struct NoteRow: Decodable, FetchableRecord, Sendable {
@@ -142,6 +149,11 @@ public struct LeadDetail: Sendable {
     public var tasks: [TaskRow]
     public var history: [HistoryRow]
     public var allowedTargets: [Stage]
+    /// The active lead custom fields in form order, and this lead's values of them.
+    public var customFields: [CustomField] = []
+    public var customValues: FieldValues = [:]
+    /// The completion fields of the lead's tasks and the values stored with them.
+    public var taskFields = TaskFieldData()
 }
 
 /// The result of saving the edit form with optimistic locking.
@@ -243,9 +255,11 @@ extension AppDatabase {
             let total = try Int.fetchOne(db, sql: clauses.countSQL, arguments: clauses.arguments) ?? 0
             let offset = (query.filter.page - 1) * LeadFilter.pageSize
             let rows = try LeadListRow.fetchAll(
-                db, sql: "\(LeadListRow.selectSQL) \(clauses.whereSQL) \(query.orderClause) LIMIT \(LeadFilter.pageSize) OFFSET \(offset)",
+                db,
+                sql: "\(LeadListRow.selectSQL) \(query.sortJoin) \(clauses.whereSQL) \(query.orderClause) LIMIT \(LeadFilter.pageSize) OFFSET \(offset)",
                 arguments: clauses.arguments)
-            return LeadListResult(rows: rows, total: total, searchSyntaxError: false)
+            let customValues = try db.leadFieldValues(leadIds: rows.map(\.id), fields: query.filter.columns)
+            return LeadListResult(rows: rows, total: total, searchSyntaxError: false, customValues: customValues)
         }
     }
 
@@ -281,11 +295,14 @@ extension AppDatabase {
                     FROM activity LEFT JOIN user ON user.id = activity.actorId
                     WHERE activity.leadId = ? ORDER BY activity.id DESC LIMIT 200
                     """, arguments: [id])
+            let customFields = try db.customFields(.lead, activeOnly: true)
             return LeadDetail(
                 lead: lead, stage: stage, source: try lead.sourceId.flatMap { try Source.fetchOne(db, key: $0) },
                 owner: people.first { $0.id == lead.ownerId }, createdBy: people.first { $0.id == lead.createdById },
                 notes: notes, attachments: attachments, activities: activities, tasks: try Self.tasks(db, leadId: id),
-                history: try Self.history(db, leadId: id), allowedTargets: try db.pipelineConfig().allowedTargets(from: lead.stageId))
+                history: try Self.history(db, leadId: id), allowedTargets: try db.pipelineConfig().allowedTargets(from: lead.stageId),
+                customFields: customFields, customValues: try db.leadFieldValues(leadIds: [id], fields: customFields)[id] ?? [:],
+                taskFields: try db.taskFieldData(leadId: id))
         }
     }
 

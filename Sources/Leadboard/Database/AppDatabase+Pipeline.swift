@@ -135,28 +135,37 @@ extension AppDatabase {
                 """, arguments: [leadId])
     }
 
-    /// Marks an open task done (with an optional note) and records it.
-    public func completeTask(leadId: Int64, taskId: Int64, note: String, actor: User) async throws {
+    /// Marks an open task done (with an optional note) and records it. When the task's template asks
+    /// for values (active `task` fields), `values` holds what the form sent by form name (`cf_<key>`):
+    /// each is checked by its `FieldSpec`, a required one must be given, and any message throws
+    /// `TaskFieldRefusal` with nothing written. The values are stored with the task and listed in the
+    /// completion's activity.
+    public func completeTask(leadId: Int64, taskId: Int64, note: String, values raw: [String: [String]] = [:], actor: User) async throws {
         let now = self.now
         try await write { db in
             guard var lead = try db.visibleLead(id: leadId, viewer: actor),
                 var task = try LeadTask.filter(Column("id") == taskId && Column("leadId") == leadId).fetchOne(db)
             else { throw TaskError.notFound }
             guard task.status == .open else { throw TaskError.notOpen }
+            let fields = try task.templateId.map { try db.customFields(.task, templateId: $0, activeOnly: true) } ?? []
+            let (values, errors) = fields.validate { raw[$0] ?? [] }
+            guard errors.isEmpty else { throw TaskFieldRefusal(messages: errors) }
             task.status = .done
             task.note = String(String.UnicodeScalarView(note.unicodeScalars.prefix(2000)))
             task.completedAt = now
             task.completedById = actor.id
             try task.update(db)
+            let entries = try db.saveTaskFieldValues(taskId: taskId, fields: fields, values: values)
             lead.updatedAt = now
             try lead.update(db)
             try db.recordActivity(
                 leadId: leadId, actorId: actor.id, kind: .taskCompleted,
-                detail: ActivityDetail(text: task.name, comment: task.note.isEmpty ? nil : task.note), at: now)
+                detail: ActivityDetail(changes: entries.isEmpty ? nil : entries, text: task.name, comment: task.note.isEmpty ? nil : task.note), at: now)
         }
     }
 
-    /// Reopens a done task of the lead's current stage.
+    /// Reopens a done task of the lead's current stage. Values stored at its completion stay (the next
+    /// completion's form starts from them and may change them).
     public func reopenTask(leadId: Int64, taskId: Int64, actor: User) async throws {
         let now = self.now
         try await write { db in

@@ -126,6 +126,11 @@ struct ScoringModel {
             // Each choice is read like a form value of the field (so "yes" matches a stored 1); text compares without case.
             var typed: [DatabaseValue] = []
             for choice in rule.choiceList {
+                // A select's choices are its option texts, stored as they are (the form checked them).
+                if field.type == .select {
+                    typed.append(choice.databaseValue)
+                    continue
+                }
                 var loose = spec
                 loose.rules = FieldRules()
                 if case .success(let parsed?) = loose.parse([choice]) { typed.append(parsed.databaseValue) }
@@ -139,6 +144,18 @@ struct ScoringModel {
             return (value + " AND v.value \(op) ?)", [field.uid, number])
         default:
             return never
+        }
+    }
+
+    /// Leads with `rating`: a range of the stored score, as `Rating.of` draws it (served by the index
+    /// `lead_score`; the threshold subqueries do not refer to the row, so SQLite reads them once).
+    static func ratingCondition(_ rating: Rating) -> String {
+        let hot = "(SELECT hotThreshold FROM scoringSettings WHERE id = 1)"
+        let warm = "(SELECT warmThreshold FROM scoringSettings WHERE id = 1)"
+        return switch rating {
+        case .hot: "lead.score >= \(hot)"
+        case .warm: "lead.score >= \(warm) AND lead.score < \(hot)"
+        case .cold: "lead.score < \(warm)"
         }
     }
 
@@ -156,6 +173,13 @@ struct ScoringModel {
     }
 }
 
+/// The stored score and the two thresholds as columns of a lead query (`lead.score, hotThreshold,
+/// warmThreshold`), so rows can say their rating (`Rating.of`) without another query. The settings
+/// subqueries do not refer to the row: SQLite runs them once per statement.
+enum ScoreColumns {
+    static let sql = "lead.score, (SELECT hotThreshold FROM scoringSettings WHERE id = 1) AS hotThreshold, (SELECT warmThreshold FROM scoringSettings WHERE id = 1) AS warmThreshold"
+}
+
 /// One rule that applied to a lead, for the breakdown on the lead page.
 public struct ScoreContribution: Sendable, Equatable {
     public var rule: ScoringRule
@@ -167,6 +191,8 @@ public struct ScoreBreakdown: Sendable {
     public var score: Int
     public var rating: Rating
     public var contributions: [ScoreContribution]
+    /// The names the contributing rules refer to (empty when no rule applied).
+    public var vocabulary = ScoringVocabulary()
 }
 
 extension Database {
@@ -273,7 +299,132 @@ extension AppDatabase {
             let contributions = model.rules.enumerated().compactMap { index, rule -> ScoreContribution? in
                 (row[index] as Bool? ?? false) ? ScoreContribution(rule: rule, points: rule.points) : nil
             }
-            return ScoreBreakdown(score: stored, rating: model.settings.rating(stored), contributions: contributions)
+            return ScoreBreakdown(
+                score: stored, rating: model.settings.rating(stored), contributions: contributions,
+                vocabulary: contributions.isEmpty ? ScoringVocabulary() : try db.scoringVocabulary())
         }
+    }
+}
+
+/// A rule as the admin form submits it (validated by the scoring form).
+public struct ScoringRuleInput: Sendable, Equatable {
+    public var kind: ScoringRuleKind
+    public var field: String
+    public var choices: [String]
+    public var number: Double?
+    public var days: Int?
+    public var points: Int
+
+    public init(kind: ScoringRuleKind, field: String = "", choices: [String] = [], number: Double? = nil, days: Int? = nil, points: Int) {
+        self.kind = kind
+        self.field = field
+        self.choices = choices
+        self.number = number
+        self.days = days
+        self.points = points
+    }
+}
+
+/// The names rules refer to by key or id: built-in field labels, custom lead fields, sources,
+/// stages and users, so a rule reads as "Source is Website or Referral" and not as ids.
+public struct ScoringVocabulary: Sendable {
+    public var fields: [CustomField] = []
+    public var sources: [Source] = []
+    public var stages: [Stage] = []
+    public var users: [User] = []
+
+    public init(fields: [CustomField] = [], sources: [Source] = [], stages: [Stage] = [], users: [User] = []) {
+        self.fields = fields
+        self.sources = sources
+        self.stages = stages
+        self.users = users
+    }
+
+    /// Custom lead field by `cf_<key>`.
+    public func field(_ formName: String) -> CustomField? { fields.first { $0.formName == formName } }
+}
+
+/// What the admin scoring page shows.
+public struct ScoringAdminData: Sendable {
+    public var rules: [ScoringRule]
+    public var settings: ScoringSettings
+    public var vocabulary: ScoringVocabulary
+}
+
+extension Database {
+    func scoringVocabulary() throws -> ScoringVocabulary {
+        ScoringVocabulary(
+            fields: try customFields(.lead),
+            sources: try Source.order(Column("position"), Column("id")).fetchAll(self),
+            stages: try Stage.order(Column("position"), Column("id")).fetchAll(self),
+            users: try User.order(Column("name").collating(.nocase)).fetchAll(self))
+    }
+}
+
+extension AppDatabase {
+    /// The rules in order, the thresholds and the names the rules refer to.
+    public func scoringAdmin() async throws -> ScoringAdminData {
+        try await pool.read { db in
+            ScoringAdminData(
+                rules: try ScoringRule.order(Column("position"), Column("id")).fetchAll(db), settings: try db.scoringSettings(),
+                vocabulary: try db.scoringVocabulary())
+        }
+    }
+
+    public func scoringVocabulary() async throws -> ScoringVocabulary {
+        try await pool.read { db in try db.scoringVocabulary() }
+    }
+
+    /// Adds a rule after the others. Stored scores change only when the rescore job runs (the caller starts it).
+    @discardableResult
+    public func addScoringRule(_ input: ScoringRuleInput) async throws -> ScoringRule {
+        let now = self.now
+        return try await write { db in
+            let position = (try Int.fetchOne(db, sql: "SELECT MAX(position) FROM scoringRule") ?? 0) + 1
+            var rule = ScoringRule(
+                id: nil, kind: input.kind, field: input.field, choices: ScoringRule.encodeChoices(input.choices), number: input.number,
+                days: input.days, points: input.points, position: position, createdAt: now)
+            try rule.insert(db)
+            return rule
+        }
+    }
+
+    /// Replaces a rule's condition and points; false when there is no such rule.
+    @discardableResult
+    public func updateScoringRule(id: Int64, _ input: ScoringRuleInput) async throws -> Bool {
+        try await write { db in
+            guard var rule = try ScoringRule.fetchOne(db, key: id) else { return false }
+            rule.kind = input.kind
+            rule.field = input.field
+            rule.choices = ScoringRule.encodeChoices(input.choices)
+            rule.number = input.number
+            rule.days = input.days
+            rule.points = input.points
+            try rule.update(db)
+            return true
+        }
+    }
+
+    public func scoringRule(id: Int64) async throws -> ScoringRule? {
+        try await pool.read { db in try ScoringRule.fetchOne(db, key: id) }
+    }
+
+    /// Removes a rule; false when there is no such rule.
+    @discardableResult
+    public func deleteScoringRule(id: Int64) async throws -> Bool {
+        try await write { db in try ScoringRule.deleteOne(db, key: id) }
+    }
+
+    /// Sets the rating thresholds (0 ≤ warm < hot ≤ 100, checked by the caller and the schema). Ratings
+    /// are derived from the stored score, so nothing needs rescoring.
+    public func updateScoringThresholds(hot: Int, warm: Int) async throws {
+        try await write { db in
+            try db.execute(sql: "UPDATE scoringSettings SET hotThreshold = ?, warmThreshold = ? WHERE id = 1", arguments: [hot, warm])
+        }
+    }
+
+    /// The moment time-based rules are measured from (moved by `rescoreAll(timeBased: true)`).
+    public func scoringAsOf() async throws -> Date {
+        try await pool.read { db in try db.scoringSettings().asOf }
     }
 }

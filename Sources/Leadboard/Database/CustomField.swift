@@ -122,10 +122,16 @@ extension Database {
             let old = before[field.uid]
             let new = values[field.uid] ?? nil
             guard old != new else { continue }
+            // A plain UPDATE or INSERT, not an upsert: an upsert's DO UPDATE makes SQLite apply its own
+            // conflict policy to the scoreQueue trigger's INSERT OR IGNORE, which then fails with
+            // "UNIQUE constraint failed: scoreQueue.leadId" once the lead is queued in this transaction.
             if let new {
                 try execute(
-                    sql: "INSERT INTO leadFieldValue (leadId, fieldId, value) VALUES (?, ?, ?) ON CONFLICT (leadId, fieldId) DO UPDATE SET value = excluded.value",
-                    arguments: [leadId, field.uid, new.databaseValue])
+                    sql: "UPDATE leadFieldValue SET value = ? WHERE leadId = ? AND fieldId = ?", arguments: [new.databaseValue, leadId, field.uid])
+                if changesCount == 0 {
+                    try execute(
+                        sql: "INSERT INTO leadFieldValue (leadId, fieldId, value) VALUES (?, ?, ?)", arguments: [leadId, field.uid, new.databaseValue])
+                }
             } else {
                 try execute(sql: "DELETE FROM leadFieldValue WHERE leadId = ? AND fieldId = ?", arguments: [leadId, field.uid])
             }
@@ -135,13 +141,38 @@ extension Database {
         return changes
     }
 
-    /// Rebuilds `lead.customText` (what search reads of the custom fields) from the lead's text values.
+    /// Rebuilds `lead.customText` (what search reads of the custom fields) from the lead's values of
+    /// active text-like fields.
     func refreshCustomText(leadId: Int64) throws {
-        let fields = try customFields(.lead).filter(\.type.isSearchableText)
-        let values = try leadFieldValues(leadIds: [leadId], fields: fields)[leadId] ?? [:]
-        let text = fields.compactMap { values[$0.uid]?.display }.joined(separator: " ")
-        try execute(sql: "UPDATE lead SET customText = ? WHERE id = ? AND customText <> ?", arguments: [text, leadId, text])
+        try execute(
+            sql: "UPDATE lead SET customText = \(Self.customTextSQL) WHERE id = ? AND customText IS NOT \(Self.customTextSQL)", arguments: [leadId])
     }
+
+    /// Rebuilds `lead.customText` of up to `limit` leads holding a value of `fieldId`, after `afterLeadId`
+    /// (a field was activated or deactivated). Returns the last lead id handled, nil when done.
+    func refreshCustomText(fieldId: Int64, afterLeadId: Int64, limit: Int) throws -> Int64? {
+        let ids = try Int64.fetchAll(
+            self, sql: "SELECT leadId FROM leadFieldValue WHERE fieldId = ? AND leadId > ? ORDER BY fieldId, leadId LIMIT ?",
+            arguments: [fieldId, afterLeadId, limit])
+        guard let last = ids.last else { return nil }
+        try execute(
+            sql: "UPDATE lead SET customText = \(Self.customTextSQL) WHERE id IN (\(databaseQuestionMarks(count: ids.count))) AND customText IS NOT \(Self.customTextSQL)",
+            arguments: StatementArguments(ids))
+        return last
+    }
+
+    /// The searchable text of the current `lead` row: its values of active text-like fields (a
+    /// multi_select's options one by one), by field position. Values of inactive fields are hidden
+    /// from search as they are from the pages.
+    static let customTextSQL: String = {
+        let types = FieldType.allCases.filter(\.isSearchableText).map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        return """
+            COALESCE((SELECT group_concat(t, ' ') FROM (
+              SELECT CASE f.type WHEN 'multi_select' THEN (SELECT group_concat(j.value, ' ') FROM json_each(v.value) j) ELSE v.value END AS t
+              FROM leadFieldValue v JOIN customField f ON f.id = v.fieldId
+              WHERE v.leadId = lead.id AND f.isActive AND f.type IN (\(types)) ORDER BY f.position, f.id)), '')
+            """
+    }()
 }
 
 extension [CustomField] {

@@ -20,6 +20,8 @@ public struct ImportIssue: Sendable {
 /// What a file would do, computed without writing.
 public struct ImportPreview: Sendable {
     public var unknownColumns: [String] = []
+    /// The columns matched to active lead custom fields (by key), in file order.
+    public var customColumns: [String] = []
     /// Set when the file cannot be imported at all (no header, no `name` column).
     public var fileError: String?
     public var rows = 0
@@ -77,20 +79,26 @@ public enum LeadImporter {
         "lost_reason: a lead in \(stage) needs the reason it was lost; the row has none."
     }
 
-    /// Column name → index, from the header record.
+    /// Column name → index, from the header record. Built-in columns come first; other names are
+    /// matched to the active lead custom fields by key (case-insensitively, like the built-in ones).
     struct Header {
         var index: [String: Int] = [:]
         var count = 0
         var unknown: [String] = []
+        /// The custom fields the file has a column for, with the column's index, in file order.
+        var custom: [(field: CustomField, index: Int)] = []
 
-        init(_ record: CSVRecordReader.Record) throws {
+        init(_ record: CSVRecordReader.Record, customFields: [CustomField] = []) throws {
             count = record.fields.count
+            let byKey = Dictionary(customFields.map { ($0.key.lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
             for (i, raw) in record.fields.enumerated() {
                 guard let name = String(validating: raw, as: UTF8.self)?.trimmingCharacters(in: .whitespaces).lowercased() else {
                     throw ImportAborted(line: record.line, reason: "The header row is not valid UTF-8.")
                 }
                 if LeadCSV.columns.contains(name) {
                     if index[name] == nil { index[name] = i }
+                } else if let field = byKey[name] {
+                    if !custom.contains(where: { $0.field.id == field.id }) { custom.append((field, i)) }
                 } else if !name.isEmpty {
                     unknown.append(name)
                 }
@@ -108,8 +116,11 @@ public enum LeadImporter {
         var sourcesByName: [String: Source]
         var usersByEmail: [String: User]
         var defaultStage: Stage?
+        /// The active lead custom fields, in form order.
+        var customFields: [CustomField]
 
         init(_ db: Database) throws {
+            customFields = try db.customFields(.lead, activeOnly: true)
             reference = LeadReferenceData(
                 stages: try Stage.order(Column("position")).fetchAll(db), sources: try Source.fetchAll(db),
                 users: try User.filter(Column("isActive") == true).fetchAll(db))
@@ -127,6 +138,10 @@ public enum LeadImporter {
         /// The row names a stage (an update without one keeps the lead's stage).
         var stageGiven: Bool
         var lostReason: String
+        /// The custom columns' values, checked against their fields' rules: nil for an empty cell.
+        /// Whether an empty cell gets the default, clears or is refused depends on what the row does
+        /// (`customValuesForNewLead`, `customValuesForUpdate`).
+        var custom: [Int64: FieldValue?] = [:]
     }
 
     struct RowProblem: Error {
@@ -141,13 +156,18 @@ public enum LeadImporter {
         guard record.fields.count == header.count else {
             return .failure(RowProblem(reason: "Wrong number of columns: expected \(header.count), found \(record.fields.count)."))
         }
+        // The cells the row is read by: built-in columns by name, custom ones by form name (`cf_<key>`).
         var values: [String: String] = [:]
-        for (name, i) in header.index {
-            guard let text = String(validating: record.fields[i], as: UTF8.self) else { return .failure(RowProblem(reason: "Column \(name) is not valid UTF-8.")) }
-            if text.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" && $0 != "\r" && $0 != "\t" || $0.value == 0x7f }) {
-                return .failure(RowProblem(reason: "Column \(name) contains control characters."))
+        let columns = header.index.map { (name: $0.key, index: $0.value, key: $0.key) }
+            + header.custom.map { (name: $0.field.key, index: $0.index, key: $0.field.formName) }
+        for column in columns {
+            guard let text = String(validating: record.fields[column.index], as: UTF8.self) else {
+                return .failure(RowProblem(reason: "Column \(column.name) is not valid UTF-8."))
             }
-            values[name] = CSVText.unneutralise(text.trimmingCharacters(in: .whitespacesAndNewlines))
+            if text.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" && $0 != "\r" && $0 != "\t" || $0.value == 0x7f }) {
+                return .failure(RowProblem(reason: "Column \(column.name) contains control characters."))
+            }
+            values[column.key] = CSVText.unneutralise(text.trimmingCharacters(in: .whitespacesAndNewlines))
         }
         var problems: [String] = []
         var fields = LeadFields()
@@ -181,13 +201,47 @@ public enum LeadImporter {
         let lostReason = values["lost_reason"] ?? ""
         var errors = fieldErrors
         errors["lost_reason"] = Validate.text(lostReason, label: "Lost reason", required: false, max: 500)
-        guard let input, errors.isEmpty else {
+        // Each non-empty cell through the field's own rules; empty cells are decided per row kind.
+        let optional = header.custom.map { column in
+            var field = column.field
+            field.isRequired = false
+            return field
+        }
+        let (custom, customErrors) = optional.validate { name in values[name].map { [$0] } ?? [] }
+        guard let input, errors.isEmpty, customErrors.isEmpty else {
             let labels = ["name": "name", "email": "email", "phone": "phone", "company": "company", "value": "value",
                           "expected_close_date": "expected_close_date", "stage_id": "stage", "owner_id": "owner_email", "source": "source",
                           "lost_reason": "lost_reason"]
-            return .failure(RowProblem(reason: errors.sorted { $0.key < $1.key }.map { "\(labels[$0.key] ?? $0.key): \($0.value)" }.joined(separator: " ")))
+            let builtIn = errors.sorted { $0.key < $1.key }.map { "\(labels[$0.key] ?? $0.key): \($0.value)" }
+            let customMessages = header.custom.compactMap { column in customErrors[column.field.formName].map { "\(column.field.key): \($0)" } }
+            return .failure(RowProblem(reason: (builtIn + customMessages).joined(separator: " ")))
         }
-        return .success(Values(input: input, stageGiven: !stageName.isEmpty, lostReason: lostReason))
+        return .success(Values(input: input, stageGiven: !stageName.isEmpty, lostReason: lostReason, custom: custom))
+    }
+
+    /// The custom values of a new lead: the file's value, else the field's default, for every active
+    /// lead field; a required field left without either makes the row invalid.
+    static func customValuesForNewLead(_ values: Values, fields: [CustomField]) -> Result<[Int64: FieldValue?], RowProblem> {
+        var result: [Int64: FieldValue?] = [:]
+        var problems: [String] = []
+        for field in fields {
+            if let value = (values.custom[field.uid] ?? nil) ?? field.defaultFieldValue {
+                result[field.uid] = value
+            } else if case .failure(let error) = field.spec.parse([]) {
+                problems.append("\(field.key): \(error.message)")
+            }
+        }
+        return problems.isEmpty ? .success(result) : .failure(RowProblem(reason: problems.joined(separator: " ")))
+    }
+
+    /// The custom values an update writes: only the file's columns (an empty cell clears), so fields
+    /// without a column keep their values; clearing a required field makes the row invalid.
+    static func customValuesForUpdate(_ values: Values, header: Header) -> Result<[Int64: FieldValue?], RowProblem> {
+        let problems = header.custom.compactMap { column -> String? in
+            guard values.custom[column.field.uid] == .some(nil), case .failure(let error) = column.field.spec.parse([]) else { return nil }
+            return "\(column.field.key): \(error.message)"
+        }
+        return problems.isEmpty ? .success(values.custom) : .failure(RowProblem(reason: problems.joined(separator: " ")))
     }
 
     static func existingLookup(_ db: Database) throws -> (String) throws -> Int64? {
@@ -221,10 +275,10 @@ public enum LeadImporter {
         /// Rows after `headerRecord` (already read from `reader`); throws `ImportAborted` for a header
         /// that cannot be imported.
         init(reader: CSVRecordReader, headerRecord: CSVRecordReader.Record, db: Database, actor: User, options: ImportOptions, fileLabel: String) throws {
-            header = try Header(headerRecord)
+            lookups = try Lookups(db)
+            header = try Header(headerRecord, customFields: lookups.customFields)
             config = try db.pipelineConfig()
             self.reader = reader
-            lookups = try Lookups(db)
             self.actor = actor
             self.options = options
             comment = LeadImporter.moveComment(fileLabel)
@@ -249,7 +303,7 @@ public enum LeadImporter {
             case .failure(let problem): return .invalid(problem.reason)
             case .success(let checked): values = checked
             }
-            let input = values.input
+            var input = values.input
             let email = input.email.lowercased()
             let request = MoveRequest(toStageId: input.stageId, comment: comment, lostReason: values.lostReason, override: mayOverride)
             if !email.isEmpty, let stage = created[email] {
@@ -257,6 +311,10 @@ public enum LeadImporter {
             }
             if !email.isEmpty, let leadId = try existing(email) {
                 return try update(leadId: leadId, email: email, from: nil, values: values, request: request, db: db)
+            }
+            switch LeadImporter.customValuesForNewLead(values, fields: lookups.customFields) {
+            case .failure(let problem): return .invalid(problem.reason)
+            case .success(let custom): input.customValues = custom
             }
             do {
                 _ = try db.entryStage(for: input, actor: actor, config: config, onward: request, mayOverride: mayOverride)
@@ -273,6 +331,10 @@ public enum LeadImporter {
         /// row moved it).
         private mutating func update(leadId: Int64?, email: String, from: Int64?, values: Values, request: MoveRequest, db: Database) throws -> Row {
             var match = Match(leadId: leadId, email: email, input: values.input, move: nil)
+            switch LeadImporter.customValuesForUpdate(values, header: header) {
+            case .failure(let problem): return .invalid(problem.reason)
+            case .success(let custom): match.input.customValues = custom
+            }
             guard options.updateExisting, values.stageGiven else { return .match(match) }
             do {
                 if let stage = from ?? leadId.flatMap({ moved[$0] }) {
@@ -315,6 +377,7 @@ public enum LeadImporter {
                 return preview
             }
             preview.unknownColumns = rows.header.unknown
+            preview.customColumns = rows.header.custom.map(\.field.key)
             while let (record, row) = try rows.next(db) {
                 preview.rows += 1
                 switch row {
@@ -410,8 +473,9 @@ public enum LeadImporter {
         }
     }
 
-    /// Applies a matching row to its lead: only the columns the file has change, recorded like the
-    /// edit form's changes (`Lead.fieldChanges`), then the owner, then the checked stage change.
+    /// Applies a matching row to its lead: only the columns the file has change (custom ones too),
+    /// recorded like the edit form's changes (`Lead.fieldChanges`), then the owner, then the checked
+    /// stage change.
     static func update(
         _ lead: Lead, with match: Match, header: Header, db: Database, actor: User, options: ImportOptions, now: Date, config: PipelineConfig,
         sources: [Source], mayOverride: Bool, fileLabel: String
@@ -428,7 +492,9 @@ public enum LeadImporter {
         after.updatedAt = now
         after.version += 1
         try after.update(db)
-        let changes = lead.fieldChanges(to: after, sources: sources)
+        var changes = lead.fieldChanges(to: after, sources: sources)
+        // Only the file's custom columns are in `customValues`: the other fields keep their values.
+        changes += try db.saveLeadFieldValues(leadId: lead.uid, values: input.customValues)
         if !changes.isEmpty {
             try db.recordActivity(
                 leadId: lead.uid, actorId: actor.id, kind: .updated, detail: ActivityDetail(changes: changes, comment: moveComment(fileLabel)), at: now)

@@ -8,7 +8,7 @@ public enum OwnerFilter: Sendable, Equatable {
 
 /// Sort orders offered by the list (an allow-list; anything else falls back to `-updated`).
 public enum LeadSort: String, Sendable, CaseIterable {
-    case name, created, updated, value, stage
+    case name, created, updated, value, stage, score
 
     var column: String {
         switch self {
@@ -17,6 +17,7 @@ public enum LeadSort: String, Sendable, CaseIterable {
         case .updated: "lead.updatedAt"
         case .value: "lead.valueCents"
         case .stage: "stage.position"
+        case .score: "lead.score"
         }
     }
 }
@@ -34,7 +35,15 @@ public struct LeadFilter: Sendable, Equatable {
     public var createdFrom: String?
     public var createdTo: String?
     public var deleted = false
+    /// Leads rated hot, warm or cold (a range of `lead.score` by the admin's thresholds).
+    public var rating: Rating?
+    /// `cf_<key>=…` filters on select and boolean custom fields (all must match).
+    public var customFields: [CustomFieldFilter] = []
     public var sort: LeadSort = .updated
+    /// A custom field to sort by instead of `sort` (`sort=cf_<key>`); leads without a value come last.
+    public var sortField: CustomField?
+    /// Custom fields shown as extra list columns (`columns=cf_a,cf_b`).
+    public var columns: [CustomField] = []
     public var descending = true
     public var page = 1
     /// Messages for filter values that could not be used (shown next to the field).
@@ -45,7 +54,7 @@ public struct LeadFilter: Sendable, Equatable {
     /// The stored properties that shape how matching leads are shown, not which leads match. Every
     /// other stored property must be a `LeadFilterField` (`LeadFilterFieldTests` compares both lists
     /// with the struct, so a new property cannot be left out of the SQL by accident).
-    static let presentationProperties: Set<String> = ["sort", "descending", "page", "errors"]
+    static let presentationProperties: Set<String> = ["sort", "descending", "page", "errors", "sortField", "columns"]
 
     public init() {}
 
@@ -60,6 +69,8 @@ public struct LeadFilter: Sendable, Equatable {
         case .createdFrom: createdFrom != nil
         case .createdTo: createdTo != nil
         case .deleted: deleted
+        case .rating: rating != nil
+        case .customFields: !customFields.isEmpty
         }
     }
 
@@ -73,7 +84,7 @@ public struct LeadFilter: Sendable, Equatable {
 /// switch over it is exhaustive, so a new field must say its SQL and whether `leadTally` can answer
 /// it (`LeadQuery.condition(for:_:)`), its query-string key and whether it counts as a filter.
 public enum LeadFilterField: String, Sendable, CaseIterable {
-    case q, stageId, owner, sourceId, category, createdFrom, createdTo, deleted
+    case q, stageId, owner, sourceId, category, createdFrom, createdTo, deleted, rating, customFields
 }
 
 /// A search box text that SQLite's FTS5 could not parse.
@@ -196,6 +207,10 @@ public struct LeadQuery: Sendable {
                 return LeadCondition(lead: "0", tally: nil)  // only punctuation: nothing can match
             }
             return LeadCondition(lead: "lead.id IN (SELECT rowid FROM leadFts WHERE leadFts MATCH ?)", tally: nil, arguments: [pattern])
+        case .customFields:
+            return customFieldsCondition()
+        case .rating:
+            return filter.rating.map { LeadCondition(lead: ScoringModel.ratingCondition($0), tally: nil) }
         }
     }
 
@@ -218,6 +233,7 @@ public struct LeadQuery: Sendable {
     }
 
     public var orderClause: String {
+        if let custom = customOrderClause { return custom }
         let direction = filter.descending ? "DESC" : "ASC"
         return "ORDER BY \(filter.sort.column) \(direction), lead.id \(direction)"
     }

@@ -379,31 +379,34 @@ enum Migrations {
                   CHECK (0 <= warmThreshold AND warmThreshold < hotThreshold AND hotThreshold <= 100));
                 INSERT INTO scoringSettings (id, asOf) VALUES (1, strftime('%Y-%m-%d %H:%M:%f', 'now'));
                 CREATE TABLE scoreQueue (leadId INTEGER PRIMARY KEY) WITHOUT ROWID;
+                -- The triggers test for presence instead of INSERT OR IGNORE: an upsert's DO UPDATE would
+                -- override the trigger's conflict clause and fail on a lead already queued.
                 CREATE TRIGGER scoreQueue_activity AFTER INSERT ON activity BEGIN
-                  INSERT OR IGNORE INTO scoreQueue (leadId) VALUES (NEW.leadId);
+                  INSERT INTO scoreQueue (leadId) SELECT NEW.leadId WHERE NOT EXISTS (SELECT 1 FROM scoreQueue WHERE leadId = NEW.leadId);
                 END;
                 CREATE TRIGGER scoreQueue_lead_insert AFTER INSERT ON lead BEGIN
-                  INSERT OR IGNORE INTO scoreQueue (leadId) VALUES (NEW.id);
+                  INSERT INTO scoreQueue (leadId) SELECT NEW.id WHERE NOT EXISTS (SELECT 1 FROM scoreQueue WHERE leadId = NEW.id);
                 END;
                 CREATE TRIGGER scoreQueue_lead_update AFTER UPDATE OF name, email, phone, company, sourceId, valueCents,
                   expectedCloseDate, stageId, ownerId, createdAt, deletedAt ON lead
                 BEGIN
-                  INSERT OR IGNORE INTO scoreQueue (leadId) VALUES (NEW.id);
+                  INSERT INTO scoreQueue (leadId) SELECT NEW.id WHERE NOT EXISTS (SELECT 1 FROM scoreQueue WHERE leadId = NEW.id);
                 END;
                 CREATE TRIGGER scoreQueue_value_insert AFTER INSERT ON leadFieldValue BEGIN
-                  INSERT OR IGNORE INTO scoreQueue (leadId) VALUES (NEW.leadId);
+                  INSERT INTO scoreQueue (leadId) SELECT NEW.leadId WHERE NOT EXISTS (SELECT 1 FROM scoreQueue WHERE leadId = NEW.leadId);
                 END;
                 CREATE TRIGGER scoreQueue_value_update AFTER UPDATE ON leadFieldValue BEGIN
-                  INSERT OR IGNORE INTO scoreQueue (leadId) VALUES (NEW.leadId);
+                  INSERT INTO scoreQueue (leadId) SELECT NEW.leadId WHERE NOT EXISTS (SELECT 1 FROM scoreQueue WHERE leadId = NEW.leadId);
                 END;
                 CREATE TRIGGER scoreQueue_value_delete AFTER DELETE ON leadFieldValue BEGIN
-                  INSERT OR IGNORE INTO scoreQueue (leadId) SELECT OLD.leadId WHERE EXISTS (SELECT 1 FROM lead WHERE id = OLD.leadId);
+                  INSERT INTO scoreQueue (leadId) SELECT OLD.leadId WHERE EXISTS (SELECT 1 FROM lead WHERE id = OLD.leadId)
+                    AND NOT EXISTS (SELECT 1 FROM scoreQueue WHERE leadId = OLD.leadId);
                 END;
                 CREATE TRIGGER scoreQueue_task_insert AFTER INSERT ON leadTask BEGIN
-                  INSERT OR IGNORE INTO scoreQueue (leadId) VALUES (NEW.leadId);
+                  INSERT INTO scoreQueue (leadId) SELECT NEW.leadId WHERE NOT EXISTS (SELECT 1 FROM scoreQueue WHERE leadId = NEW.leadId);
                 END;
                 CREATE TRIGGER scoreQueue_task_update AFTER UPDATE OF status, createdAt ON leadTask BEGIN
-                  INSERT OR IGNORE INTO scoreQueue (leadId) VALUES (NEW.leadId);
+                  INSERT INTO scoreQueue (leadId) SELECT NEW.leadId WHERE NOT EXISTS (SELECT 1 FROM scoreQueue WHERE leadId = NEW.leadId);
                 END;
                 """)
         }

@@ -64,6 +64,18 @@ enum Routes {
         static let adminStageTaskDelete = "/admin/pipeline/stages/{id}/tasks/{taskId}/delete"
         static let adminSources = "/admin/pipeline/sources"
         static let adminSource = "/admin/pipeline/sources/{id}"
+
+        static let adminScoring = "/admin/scoring"
+        static let adminScoringThresholds = "/admin/scoring/thresholds"
+        static let adminScoringRule = "/admin/scoring/{id}"
+        /// GET asks (a confirmation page), POST removes the rule.
+        static let adminScoringRuleDelete = "/admin/scoring/{id}/delete"
+
+        /// Custom field definitions: lead fields, or with `?template=` one stage task's completion fields.
+        static let adminFields = "/admin/fields"
+        static let adminFieldsNew = "/admin/fields/new"
+        static let adminField = "/admin/fields/{id}"
+        static let adminFieldEdit = "/admin/fields/{id}/edit"
     }
 
     /// `pattern` with its placeholders replaced, in order, by `values`.
@@ -93,6 +105,8 @@ enum Routes {
     static let reportsCSV = Pattern.reportsCSV
     static let adminUsers = Pattern.adminUsers
     static let adminPipeline = Pattern.adminPipeline
+    static let adminScoring = Pattern.adminScoring
+    static let adminScoringThresholds = Pattern.adminScoringThresholds
 
     static func accountSessionEnd(_ id: Int64) -> String { fill(Pattern.accountSessionEnd, [String(id)]) }
     static func lead(_ id: Int64) -> String { fill(Pattern.lead, [String(id)]) }
@@ -119,6 +133,13 @@ enum Routes {
     static func adminStageTask(_ id: Int64, task: Int64) -> String { fill(Pattern.adminStageTask, [String(id), String(task)]) }
     static func adminStageTaskDelete(_ id: Int64, task: Int64) -> String { fill(Pattern.adminStageTaskDelete, [String(id), String(task)]) }
     static func adminSource(_ id: Int64) -> String { fill(Pattern.adminSource, [String(id)]) }
+    static func adminScoringRule(_ id: Int64) -> String { fill(Pattern.adminScoringRule, [String(id)]) }
+    static func adminScoringRuleDelete(_ id: Int64) -> String { fill(Pattern.adminScoringRuleDelete, [String(id)]) }
+    static func adminField(_ id: Int64) -> String { fill(Pattern.adminField, [String(id)]) }
+    static func adminFieldEdit(_ id: Int64) -> String { fill(Pattern.adminFieldEdit, [String(id)]) }
+    /// The lead fields' list, or one task template's completion fields.
+    static func adminFields(template: Int64? = nil) -> String { Pattern.adminFields + (template.map { "?template=\($0)" } ?? "") }
+    static func adminFieldsNew(template: Int64? = nil) -> String { Pattern.adminFieldsNew + (template.map { "?template=\($0)" } ?? "") }
 
     /// The fixed paths templates may print as `{{paths.name}}` (the layout offers them on every page).
     static let fixed: [String: String] = [
@@ -127,7 +148,7 @@ enum Routes {
         "leads": Pattern.leads, "leadsNew": Pattern.leadsNew, "leadsImport": Pattern.leadsImport, "activity": Pattern.activity,
         "board": Pattern.board, "reports": Pattern.reports, "adminUsers": Pattern.adminUsers, "adminUsersNew": Pattern.adminUsersNew,
         "adminPipeline": Pattern.adminPipeline, "adminPipelineReorder": Pattern.adminPipelineReorder, "adminStages": Pattern.adminStages,
-        "adminSources": Pattern.adminSources, "stagesCSS": Pattern.stagesCSS,
+        "adminSources": Pattern.adminSources, "adminScoring": Pattern.adminScoring, "adminFields": Pattern.adminFields, "stagesCSS": Pattern.stagesCSS,
         "css": "/static/css/app.css", "favicon": "/static/favicon.svg", "boardScript": "/static/js/board.js",
         "focusScript": "/static/js/focus.js",
         "confirmScript": "/static/js/confirm.js",

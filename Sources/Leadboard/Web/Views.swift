@@ -170,6 +170,8 @@ enum Navigation {
         if AdminPolicy.canAdminister(user) {
             entries.append(("Users", Routes.adminUsers))
             entries.append(("Pipeline", Routes.adminPipeline))
+            entries.append(("Scoring", Routes.adminScoring))
+            entries.append(("Custom fields", Routes.adminFields()))
         }
         return entries.map { label, href in
             let current = href == Routes.dashboard ? path == Routes.dashboard : (path == href || path.hasPrefix(href + "/"))

@@ -52,7 +52,7 @@ struct TestApp {
 
     /// Runs `body` with a client that goes through the real router and middleware stack.
     func run(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let app = buildApplication(services: services)
+        let app = buildApplication(services: services, backgroundJobs: false)
         try await app.test(.router) { client in try await body(client) }
         try? FileManager.default.removeItem(at: directory)
     }

@@ -7,6 +7,8 @@ struct BoardCardView: MustacheParent, Sendable {
     let now: Date
     let targets: [Stage]
     let returnTo: String
+    /// The "show on card" custom fields that have a value on this lead.
+    var custom: [LabelValueView] = []
 
     var daysInStage: Int { max(0, Int(now.timeIntervalSince(card.stageEnteredAt) / 86400)) }
 
@@ -18,6 +20,9 @@ struct BoardCardView: MustacheParent, Sendable {
         case "company": card.company
         case "value": Money.display(card.valueCents)
         case "valueCents": card.valueCents
+        case "rating": card.rating.rawValue
+        case "ratingLabel": card.rating.label
+        case "score": card.score
         case "initials": card.ownerName.map(User.initials(of:)) ?? "—"
         case "ownerName": card.ownerName ?? "Unassigned"
         case "openTasks": card.openTasks
@@ -29,6 +34,8 @@ struct BoardCardView: MustacheParent, Sendable {
         case "hasTargets": !targets.isEmpty
         case "allowed": targets.map { String($0.uid) }.joined(separator: " ")
         case "returnTo": returnTo
+        case "custom": custom
+        case "hasCustom": !custom.isEmpty
         default: nil
         }
     }
@@ -66,10 +73,13 @@ struct BoardPage: Page {
     let reference: LeadReferenceData
     let viewer: User
     let now: Date
+    /// The active lead custom fields (select and boolean ones are filters here too).
+    var fields: [CustomField] = []
 
     func child(named name: String) -> Any? {
         switch name {
         case "columns": columns
+        case "customFilters": fields.filter(\.type.isFilterable).map { CustomFilterView(field: $0, filter: filter, namedAny: true) }
         case "q": filter.q
         case "searchError": board.searchSyntaxError ? "The search could not be understood. Use plain words, or balance your quotes and brackets." : nil
         case "ownerOptions":
@@ -87,7 +97,7 @@ struct BoardPage: Page {
     }
 
     var columns: [BoardColumnView] {
-        let views = BoardViews(filter: filter, pipeline: board.pipeline, now: now)
+        let views = BoardViews(filter: filter, pipeline: board.pipeline, now: now, cardFields: board.cardFields, cardValues: board.cardValues)
         return board.columns.map { views.column($0, shownCards: $0.cards.count) }
     }
 }
@@ -98,12 +108,19 @@ struct BoardViews: Sendable {
     let filter: LeadFilter
     let pipeline: PipelineConfig
     let now: Date
+    /// The "show on card" fields and the cards' values of them (`Board.cardFields`).
+    var cardFields: [CustomField] = []
+    var cardValues: [Int64: FieldValues] = [:]
 
     /// Where the cards' "Move to…" forms come back to: the board with its filters.
     var returnTo: String { URLQuery.build(Routes.board, filter.queryItems(includeSort: false)) }
 
     func card(_ card: BoardCard) -> BoardCardView {
-        BoardCardView(card: card, now: now, targets: pipeline.allowedTargets(from: card.stageId), returnTo: returnTo)
+        let values = cardValues[card.id] ?? [:]
+        let custom = cardFields.compactMap { field in
+            CustomFieldDisplay.text(field, values[field.uid]).map { LabelValueView(label: field.label, value: $0) }
+        }
+        return BoardCardView(card: card, now: now, targets: pipeline.allowedTargets(from: card.stageId), returnTo: returnTo, custom: custom)
     }
 
     /// `shownCards`: how many of the column's leads are on the board; "Show all N" appears when fewer
@@ -126,8 +143,8 @@ struct BoardController {
 
     /// The board's filters from a query string: owner, source and search (stage, deleted and created
     /// range do not apply to the board). The move answer reads the same filters from `return_to`.
-    static func filter(_ query: FormData) -> LeadFilter {
-        var filter = LeadFilter(query: query)
+    static func filter(_ query: FormData, fields: [CustomField]) -> LeadFilter {
+        var filter = LeadFilter(query: query, fields: fields)
         filter.stageId = nil
         filter.deleted = false
         filter.createdFrom = nil
@@ -137,20 +154,22 @@ struct BoardController {
 
     /// The filters of the board a request came from, read from its `return_to` (the board's own URL,
     /// which the board script sends like the "Move to…" form does); the unfiltered board otherwise.
-    static func filter(returnTo: String?) -> LeadFilter {
-        guard let target = LocalRedirect.sanitize(returnTo) else { return filter(FormData()) }
+    static func filter(returnTo: String?, fields: [CustomField]) -> LeadFilter {
+        guard let target = LocalRedirect.sanitize(returnTo) else { return filter(FormData(), fields: fields) }
         let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
-        guard parts[0] == Routes.board, parts.count == 2 else { return filter(FormData()) }
+        guard parts[0] == Routes.board, parts.count == 2 else { return filter(FormData(), fields: fields) }
         let query = parts[1].split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0]
-        return filter((try? FormData(urlEncoded: query)) ?? FormData())
+        return filter((try? FormData(urlEncoded: query)) ?? FormData(), fields: fields)
     }
 
     @Sendable func show(request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.user
-        let filter = Self.filter(try request.query())
+        let fields = try await services.database.activeLeadFields()
+        let filter = Self.filter(try request.query(), fields: fields)
         async let board = services.database.board(filter: filter, viewer: user)
         async let reference = services.database.leadReferenceData()
-        let page = BoardPage(board: try await board, filter: filter, reference: try await reference, viewer: user, now: services.database.clock.now())
+        let page = BoardPage(
+            board: try await board, filter: filter, reference: try await reference, viewer: user, now: services.database.clock.now(), fields: fields)
         return services.views.render(page, request: request, context: context)
     }
 }

@@ -30,10 +30,11 @@ struct BoardMoveAnswer: Encodable {
     /// Reads the board after `result` under the filters of the board the move came from (its
     /// `return_to`) and renders the fragments.
     static func make(result: MoveResult, returnTo: String?, viewer: User, csrf: String, services: AppServices) async throws -> BoardMoveAnswer {
-        let filter = BoardController.filter(returnTo: returnTo)
+        let filter = BoardController.filter(returnTo: returnTo, fields: try await services.database.activeLeadFields())
         let stageIds = result.from.uid == result.to.uid ? [result.to.uid] : [result.from.uid, result.to.uid]
         let update = try await services.database.boardAfterMove(filter: filter, leadId: result.lead.uid, stageIds: stageIds, viewer: viewer)
-        let views = BoardViews(filter: filter, pipeline: update.pipeline, now: services.database.clock.now())
+        let views = BoardViews(
+            filter: filter, pipeline: update.pipeline, now: services.database.clock.now(), cardFields: update.cardFields, cardValues: update.cardValues)
         let render = { (model: any MustacheParent, template: String) throws -> String in
             guard let html = services.views.renderFragment(model, template: template, csrf: csrf) else {
                 throw HTTPError(.internalServerError)  // checked at start-up (Views.required)

@@ -3,13 +3,16 @@ import Foundation
 /// The query-string form of `LeadFilter`, shared by the list, board, CSV export and the links that
 /// lead to them (`?q=&stage=&owner=&source=&category=&created_from=&created_to=&deleted=1&sort=&page=`).
 extension LeadFilter {
-    public init(query: FormData) {
+    /// `fields`: the active lead custom fields, which `cf_<key>` filters, `sort=cf_<key>` and
+    /// `columns=` are read with (see `LeadFilter+CustomFields.swift`).
+    public init(query: FormData, fields: [CustomField] = []) {
         self.init()
         q = String(query.trimmed("q").prefix(200))
         stageId = Int64(query.trimmed("stage"))
         owner = OwnerFilter(queryValue: query.trimmed("owner"))
         sourceId = Int64(query.trimmed("source"))
         category = StageCategory(rawValue: query.trimmed("category"))
+        rating = Rating(rawValue: query.trimmed("rating"))
         for (key, label) in [("created_from", "From"), ("created_to", "To")] {
             let raw = query.trimmed(key)
             guard !raw.isEmpty else { continue }
@@ -24,23 +27,31 @@ extension LeadFilter {
             self.sort = sort
             descending = sortText.hasPrefix("-")
         }
+        readCustomFields(query, fields: fields)
         page = min(max(Int(query.trimmed("page")) ?? 1, 1), 100_000)
         deleted = query.trimmed("deleted") == "1"
     }
 
-    public var sortParameter: String { (descending ? "-" : "") + sort.rawValue }
+    public var sortParameter: String { (descending ? "-" : "") + (sortField?.formName ?? sort.rawValue) }
 
     /// The query items that reproduce this filter (without page), for links and forms. Empty values
     /// are left out by `URLQuery.build`.
     public func queryItems(includeSort: Bool = true) -> [(String, String)] {
-        var items = LeadFilterField.allCases.compactMap(queryItem)
+        var items = LeadFilterField.allCases.flatMap(queryItems(for:))
         if includeSort, sortParameter != "-updated" { items.append(("sort", sortParameter)) }
+        if !columns.isEmpty { items.append(("columns", columns.map(\.formName).joined(separator: ","))) }
         return items
     }
 
-    /// One field's key and value; exhaustive, so a new field cannot be dropped from links.
+    /// One field's keys and values; exhaustive, so a new field cannot be dropped from links.
+    private func queryItems(for field: LeadFilterField) -> [(String, String)] {
+        if field == .customFields { return customFields.map { ($0.field.formName, $0.value.plain) } }
+        return queryItem(field).map { [$0] } ?? []
+    }
+
     private func queryItem(_ field: LeadFilterField) -> (String, String)? {
         switch field {
+        case .customFields: nil  // several items: `queryItems(for:)`
         case .q: ("q", q)
         case .stageId: ("stage", stageId.map(String.init) ?? "")
         case .owner: ("owner", owner.queryValue)
@@ -49,6 +60,7 @@ extension LeadFilter {
         case .createdFrom: ("created_from", createdFrom ?? "")
         case .createdTo: ("created_to", createdTo ?? "")
         case .deleted: deleted ? ("deleted", "1") : nil
+        case .rating: ("rating", rating?.rawValue ?? "")
         }
     }
 }

@@ -7,6 +7,8 @@ import Foundation
 struct LeadForm: Sendable {
     var fields = LeadFields()
     var version = ""
+    /// Custom field values as typed, by form name (`cf_<key>`); several for a multi_select.
+    var custom: [String: [String]] = [:]
 
     init() {}
 
@@ -21,6 +23,7 @@ struct LeadForm: Sendable {
         fields.stageId = form.trimmed("stage_id")
         fields.ownerId = form.trimmed("owner_id")
         version = form.trimmed("version")
+        for (key, values) in form.values where key.hasPrefix("cf_") { custom[key] = values }
     }
 
     init(lead: Lead) {
@@ -36,6 +39,18 @@ struct LeadForm: Sendable {
         version = String(lead.version)
     }
 
+    /// Fills the custom inputs from stored values (edit form), or from each field's default when
+    /// `values` is nil (a new lead).
+    mutating func setCustom(_ fields: [CustomField], values: FieldValues?) {
+        for field in fields {
+            let value = values.map { $0[field.uid] } ?? field.defaultFieldValue
+            custom[field.formName] = value?.formValues ?? []
+        }
+    }
+
+    /// What the user typed for a custom field (the first value; all of them for a multi_select).
+    func customValues(_ field: CustomField) -> [String] { custom[field.formName] ?? [] }
+
     subscript(dynamicMember field: WritableKeyPath<LeadFields, String>) -> String {
         get { fields[keyPath: field] }
         set { fields[keyPath: field] = newValue }
@@ -44,7 +59,15 @@ struct LeadForm: Sendable {
     /// Checks every field (`LeadFields.validate`); returns the input to save or a message per field.
     /// `ownerFallback` is used when the actor may not choose an owner (executives keep or get
     /// themselves); it is also the lead's current owner, which stays acceptable even if deactivated.
-    func validate(reference: LeadReferenceData, actor: User, ownerFallback: Int64?) -> (LeadInput?, [String: String]) {
-        fields.validate(reference: reference, mayChooseOwner: LeadPolicy.canAssign(actor), ownerFallback: ownerFallback)
+    /// `customFields`: the active lead fields, each checked by `FieldSpec` (`[CustomField].validate`);
+    /// any message on them or on the built-in fields means nothing is saved.
+    func validate(reference: LeadReferenceData, actor: User, ownerFallback: Int64?, customFields: [CustomField]) -> (LeadInput?, [String: String]) {
+        var (input, errors) = fields.validate(reference: reference, mayChooseOwner: LeadPolicy.canAssign(actor), ownerFallback: ownerFallback)
+        let (values, customErrors) = customFields.validate { self.custom[$0] ?? [] }
+        errors.merge(customErrors) { builtIn, _ in builtIn }
+        guard errors.isEmpty, var valid = input else { return (nil, errors) }
+        valid.customValues = values
+        input = valid
+        return (input, errors)
     }
 }

@@ -4,8 +4,16 @@ import Mustache
 /// A lead as one row of a table.
 struct LeadRowView: MustacheParent, Sendable {
     let row: LeadListRow
+    /// The extra (custom field) columns' cells, in column order.
+    var cells: [LabelValueView] = []
+    init(row: LeadListRow) { self.row = row }
+    init(row: LeadListRow, cells: [LabelValueView]) {
+        self.row = row
+        self.cells = cells
+    }
     func child(named name: String) -> Any? {
         switch name {
+        case "cells": cells
         case "href": Routes.lead(row.id)
         case "reference": row.reference
         case "name": row.name
@@ -15,6 +23,9 @@ struct LeadRowView: MustacheParent, Sendable {
         case "ownerName": row.ownerName ?? "Unassigned"
         case "unassigned": row.ownerName == nil
         case "value": Money.display(row.valueCents)
+        case "score": row.score
+        case "rating": row.rating.rawValue
+        case "ratingLabel": row.rating.label
         case "updated": Format.date(row.updatedAt)
         case "created": Format.date(row.createdAt)
         default: nil
@@ -44,6 +55,8 @@ struct LeadsIndexPage: Page {
     let result: LeadListResult
     let reference: LeadReferenceData
     let viewer: User
+    /// The active lead custom fields (filters for select and boolean ones, extra columns for any).
+    var fields: [CustomField] = []
 
     var title: String { filter.deleted ? "Deleted leads" : "Leads" }
 
@@ -59,7 +72,7 @@ struct LeadsIndexPage: Page {
     var sortHeaders: [String: LinkView] {
         var headers: [String: LinkView] = [:]
         for sort in LeadSort.allCases {
-            let active = filter.sort == sort
+            let active = filter.sortField == nil && filter.sort == sort
             // First click sorts text ascending and numbers/dates descending; a second click flips it.
             let defaultDescending = sort != .name && sort != .stage
             let nextDescending = active ? !filter.descending : defaultDescending
@@ -87,12 +100,22 @@ struct LeadsIndexPage: Page {
         case "sourceOptions":
             [Option(value: "", label: "Any source", selected: filter.sourceId == nil)]
                 + reference.sources.map { Option(value: String($0.uid), label: $0.name, selected: filter.sourceId == $0.id) }
+        case "ratingOptions":
+            [Option(value: "", label: "Any rating", selected: filter.rating == nil)]
+                + Rating.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: filter.rating == $0) }
         case "categoryOptions":
             [Option(value: "", label: "Any status", selected: filter.category == nil)]
                 + StageCategory.allCases.map { Option(value: $0.rawValue, label: $0.rawValue.capitalized, selected: filter.category == $0) }
         case "ownerOptions":
             ownerOptions
-        case "rows": result.rows.map(LeadRowView.init)
+        case "rows": rowViews
+        case "customFilters": fields.filter(\.type.isFilterable).map { CustomFilterView(field: $0, filter: filter) }
+        case "columnChoices": fields.map { ColumnChoiceView(field: $0, chosen: filter.columns.contains($0)) }
+        case "hasColumnChoices": !fields.isEmpty
+        case "columnsOpen": !filter.columns.isEmpty || filter.errors[LeadFilter.columnsKey] != nil
+        case "columnsError": filter.errors[LeadFilter.columnsKey]
+        case "otherFilterErrors": otherFilterErrors
+        case "extraColumns": extraColumns
         case "hasRows": !result.rows.isEmpty
         case "total": result.total
         case "summary": summary
@@ -110,6 +133,33 @@ struct LeadsIndexPage: Page {
         case "canImport": LeadPolicy.canImport(viewer)
         default: nil
         }
+    }
+
+    var rowViews: [LeadRowView] {
+        result.rows.map { row in
+            let values = result.customValues[row.id] ?? [:]
+            return LeadRowView(
+                row: row, cells: filter.columns.map { LabelValueView(label: $0.label, value: CustomFieldDisplay.text($0, values[$0.uid]) ?? "—", empty: values[$0.uid] == nil) })
+        }
+    }
+
+    /// The extra columns' headers, sort links like the built-in ones (numbers and dates sort
+    /// descending on the first click, text ascending).
+    var extraColumns: [LinkView] {
+        filter.columns.map { field in
+            let active = filter.sortField == field
+            let defaultDescending = [.integer, .decimal, .date, .datetime].contains(field.type)
+            let nextDescending = active ? !filter.descending : defaultDescending
+            return LinkView(
+                label: field.label, href: link(sort: (nextDescending ? "-" : "") + field.formName), current: active,
+                indicator: active ? (filter.descending ? "▼" : "▲") : "")
+        }
+    }
+
+    /// Messages about `cf_` parameters that have no control in the filter form (unknown or not filterable fields).
+    var otherFilterErrors: [String] {
+        let shown = Set(fields.filter(\.type.isFilterable).map(\.formName))
+        return filter.errors.keys.sorted().filter { $0.hasPrefix("cf_") && !shown.contains($0) }.compactMap { filter.errors[$0] }
     }
 
     var ownerOptions: [Option] {
@@ -144,6 +194,8 @@ struct LeadFormPage: Page {
     var viewer: User
     /// Field → current saved value, for fields that differ from the user's input after a conflict.
     var conflict: [String: String]?
+    /// The active lead custom fields, shown after the built-in fields in this order.
+    var customFields: [CustomField] = []
 
     var title: String { leadId == nil ? "New lead" : "Edit \(form.name)" }
 
@@ -156,7 +208,15 @@ struct LeadFormPage: Page {
             FormField("stage_id", label: "Stage", hint: leadId == nil ? "stage-hint" : nil),
         ]
         if LeadPolicy.canAssign(viewer) { fields.append(FormField("owner_id", label: "Owner")) }
+        fields += customFields.map(CustomFieldInputView.formField)
         return FormErrors(errors, fields: fields)
+    }
+
+    var customInputs: [CustomFieldInputView] {
+        let states = formErrors
+        return customFields.map { field in
+            CustomFieldInputView(field: field, values: form.customValues(field), error: states.state(of: field.formName), conflict: conflict?[field.formName])
+        }
     }
 
     func child(named name: String) -> Any? {
@@ -176,6 +236,7 @@ struct LeadFormPage: Page {
         case "errors": formErrors
         case "conflict": conflict
         case "canAssign": LeadPolicy.canAssign(viewer)
+        case "customFields": customInputs
         case "sourceOptions":
             [Option(value: "", label: "—", selected: form.source.isEmpty)]
                 + data.sources.filter { $0.isActive || String($0.uid) == form.source }
@@ -249,6 +310,8 @@ struct ActivityView: MustacheParent, Sendable {
         if row.kind == .updated {
             lines += (detail.changes ?? []).map { "\($0.field): \($0.from.isEmpty ? "—" : $0.from) → \($0.to.isEmpty ? "—" : $0.to)" }
         }
+        // The values given with a task's completion ("Contact method: Phone").
+        if row.kind == .taskCompleted { lines += (detail.changes ?? []).map { "\($0.field): \($0.to.isEmpty ? "—" : $0.to)" } }
         if row.kind == .noteAdded, let text = detail.text { lines.append("“\(text)”") }
         if let comment = detail.comment, !comment.isEmpty { lines.append("Comment: \(comment)") }
         return lines
@@ -312,15 +375,25 @@ struct LeadShowPage: Page {
     var noteError: String?
     var now = Date()
     var extra: [String: any Sendable] = [:]
+    /// The stored score with the rules that made it.
+    var score: ScoreBreakdown?
 
     var title: String { detail.lead.name }
+
+    /// A refused task completion (`MoveController.completeTask`), shown on its task.
+    var taskForm: TaskCompletionForm? { extra[TaskCompletionForm.extraKey] as? TaskCompletionForm }
 
     /// The note and upload forms' errors (one of them at a time), for the summary and the fields.
     var formErrors: FormErrors {
         var messages: [String: String] = [:]
         messages["body"] = noteError
         messages["file"] = extra["uploadError"] as? String
-        return FormErrors(messages, fields: [FormField("body", id: "note-body", label: "Note"), FormField("file", label: "File")])
+        var fields = [FormField("body", id: "note-body", label: "Note"), FormField("file", label: "File")]
+        if let taskForm {
+            messages.merge(taskForm.errors) { own, _ in own }
+            fields += TaskCompletionForm.formFields(taskId: taskForm.taskId, fields: detail.taskFields.fields[taskForm.taskId] ?? [])
+        }
+        return FormErrors(messages, fields: fields)
     }
 
     func child(named name: String) -> Any? {
@@ -338,6 +411,13 @@ struct LeadShowPage: Page {
         case "source": detail.source?.name ?? "—"
         case "value": Money.display(lead.valueCents)
         case "expectedClose": lead.expectedCloseDate.flatMap(Day.start(of:)).map(Format.date) ?? "—"
+        case "customDetails":
+            // Every active field in form order; one without a value shows "—".
+            detail.customFields.map { field in
+                let text = CustomFieldDisplay.text(field, detail.customValues[field.uid])
+                return LabelValueView(label: field.label, value: text ?? "—", empty: text == nil)
+            }
+        case "score": score.map(ScoreBreakdownView.init)
         case "stageName": detail.stage.name
         case "stageClass": "stage-\(detail.stage.uid)"
         case "owner": detail.owner?.name ?? "Unassigned"
@@ -368,7 +448,12 @@ struct LeadShowPage: Page {
         case "noteError": noteError
         case "errors": formErrors
         case "errorSummary": formErrors.isEmpty ? nil : formErrors
-        case "tasks": detail.tasks.map { TaskView(task: $0, leadId: lead.uid, currentStageId: lead.stageId, editable: !deleted) }
+        case "tasks":
+            detail.tasks.map {
+                TaskView(
+                    task: $0, leadId: lead.uid, currentStageId: lead.stageId, editable: !deleted, fields: detail.taskFields.fields[$0.id] ?? [],
+                    storedValues: detail.taskFields.values[$0.id] ?? [:], form: taskForm?.taskId == $0.id ? taskForm : nil, errors: formErrors)
+            }
         case "hasTasks": !detail.tasks.isEmpty
         case "history": detail.history.map { HistoryView(row: $0, now: now) }
         case "canMove": !deleted && !detail.allowedTargets.isEmpty
@@ -404,6 +489,12 @@ struct TaskView: MustacheParent, Sendable {
     let leadId: Int64
     let currentStageId: Int64
     let editable: Bool
+    /// The active fields of the task's template (asked for on completion) and its stored values.
+    var fields: [CustomField] = []
+    var storedValues: FieldValues = [:]
+    /// What was typed when completing this task was refused, and the lead page's errors.
+    var form: TaskCompletionForm?
+    var errors = FormErrors(fields: [])
     func child(named name: String) -> Any? {
         switch name {
         case "name": task.name
@@ -420,6 +511,10 @@ struct TaskView: MustacheParent, Sendable {
         case "canReopen": editable && task.status != .open && task.stageId == currentStageId
         case "completeAction": Routes.leadTaskComplete(leadId, task: task.id)
         case "reopenAction": Routes.leadTaskReopen(leadId, task: task.id)
+        case "hasFields": !fields.isEmpty
+        case "fieldInputs": fieldInputs(errors: errors)
+        case "fieldValues": fieldValues
+        case "typedNote": form?.note ?? ""
         default: nil
         }
     }

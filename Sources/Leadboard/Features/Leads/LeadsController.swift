@@ -38,29 +38,33 @@ struct LeadsController {
 
     @Sendable func index(request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.user
-        var filter = LeadFilter(query: try request.query())
+        let fields = try await database.activeLeadFields()
+        var filter = LeadFilter(query: try request.query(), fields: fields)
         if filter.deleted && !LeadPolicy.canSeeDeleted(user) { filter.deleted = false }
         async let result = database.leadList(LeadQuery(filter: filter, viewer: user))
         async let reference = database.leadReferenceData()
-        let page = LeadsIndexPage(filter: filter, result: try await result, reference: try await reference, viewer: user)
+        let page = LeadsIndexPage(filter: filter, result: try await result, reference: try await reference, viewer: user, fields: fields)
         return services.views.render(page, request: request, context: context)
     }
 
     @Sendable func new(request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.user
         let data = try await database.leadReferenceData()
+        let customFields = try await database.activeLeadFields()
         var form = LeadForm()
         form.stageId = data.stages.first { $0.isActive && $0.isEntry }.map { String($0.uid) } ?? ""
         form.ownerId = String(user.uid)
-        let page = LeadFormPage(form: form, data: data, viewer: user)
+        form.setCustom(customFields, values: nil)  // each field's default
+        let page = LeadFormPage(form: form, data: data, viewer: user, customFields: customFields)
         return services.views.render(page, request: request, context: context)
     }
 
     @Sendable func create(request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.user
         let data = try await database.leadReferenceData()
+        let customFields = try await database.activeLeadFields()
         let form = LeadForm(form: context.form)
-        let (input, validationErrors) = form.validate(reference: data, actor: user, ownerFallback: user.id)
+        let (input, validationErrors) = form.validate(reference: data, actor: user, ownerFallback: user.id, customFields: customFields)
         var errors = validationErrors
         if let input {
             do {
@@ -75,7 +79,7 @@ struct LeadsController {
                 errors = ["stage_id": refusal.message + " Nothing was saved."]
             }
         }
-        let page = LeadFormPage(form: form, errors: errors, data: data, viewer: user)
+        let page = LeadFormPage(form: form, errors: errors, data: data, viewer: user, customFields: customFields)
         return services.views.render(page, request: request, context: context, status: .unprocessableContent)
     }
 
@@ -94,13 +98,18 @@ struct LeadsController {
         guard let detail = try await detail else { throw HTTPError(.notFound) }
         var page = LeadShowPage(detail: detail, viewer: user, users: try await users, noteBody: noteBody, noteError: noteError, now: database.clock.now())
         page.extra = extra
+        page.score = try await database.scoreBreakdown(leadId: detail.lead.uid, viewer: user)
         return services.views.render(page, request: request, context: context, status: status)
     }
 
     @Sendable func edit(request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.user
         guard let lead = try await database.lead(id: try Self.leadId(context), viewer: user) else { throw HTTPError(.notFound) }
-        let page = LeadFormPage(leadId: lead.id, reference: lead.reference, form: LeadForm(lead: lead), data: try await formData(for: lead), viewer: user)
+        let customFields = try await database.activeLeadFields()
+        var form = LeadForm(lead: lead)
+        form.setCustom(customFields, values: try await database.leadCustomValues(leadId: lead.uid, fields: customFields, viewer: user))
+        let page = LeadFormPage(
+            leadId: lead.id, reference: lead.reference, form: form, data: try await formData(for: lead), viewer: user, customFields: customFields)
         return services.views.render(page, request: request, context: context)
     }
 
@@ -109,8 +118,9 @@ struct LeadsController {
         let id = try Self.leadId(context)
         guard let lead = try await database.lead(id: id, viewer: user) else { throw HTTPError(.notFound) }
         let data = try await formData(for: lead)
+        let customFields = try await database.activeLeadFields()
         let form = LeadForm(form: context.form)
-        var (input, errors) = form.validate(reference: data, actor: user, ownerFallback: lead.ownerId)
+        var (input, errors) = form.validate(reference: data, actor: user, ownerFallback: lead.ownerId, customFields: customFields)
         guard let version = Int(form.version) else {
             throw PageError(.badRequest, "The form is missing its version. Reload the page and try again.")
         }
@@ -120,7 +130,10 @@ struct LeadsController {
                 case .updated(let saved):
                     return Redirect.to(Routes.lead(saved.uid), flash: Flash(kind: .success, message: "Saved \(saved.reference)."), cookies: services.cookies)
                 case .conflict(let current):
-                    return conflictPage(request: request, context: context, form: form, current: current, data: data, user: user)
+                    let saved = try await database.leadCustomValues(leadId: id, fields: customFields, viewer: user)
+                    return conflictPage(
+                        request: request, context: context, form: form, current: current, data: data, user: user,
+                        custom: (customFields, saved))
                 }
             } catch LeadWriteError.notFound {
                 throw HTTPError(.notFound)
@@ -130,13 +143,16 @@ struct LeadsController {
                 errors["stage_id"] = refusal.message + " Nothing was saved."
             }
         }
-        let page = LeadFormPage(leadId: id, reference: lead.reference, form: form, errors: errors, data: data, viewer: user)
+        let page = LeadFormPage(leadId: id, reference: lead.reference, form: form, errors: errors, data: data, viewer: user, customFields: customFields)
         return services.views.render(page, request: request, context: context, status: .unprocessableContent)
     }
 
     /// 409: the user's input stays in the form, the saved values are shown beside the fields that
     /// differ, and the form now carries the current version so a second save is deliberate.
-    func conflictPage(request: Request, context: AppRequestContext, form: LeadForm, current: Lead, data: LeadReferenceData, user: User) -> Response {
+    func conflictPage(
+        request: Request, context: AppRequestContext, form: LeadForm, current: Lead, data: LeadReferenceData, user: User,
+        custom: (fields: [CustomField], saved: FieldValues) = ([], [:])
+    ) -> Response {
         let saved = LeadForm(lead: current)
         var differences: [String: String] = [:]
         func compare(_ key: String, _ mine: String, _ theirs: String, display: String? = nil) {
@@ -153,12 +169,20 @@ struct LeadsController {
         if LeadPolicy.canAssign(user) {
             compare("owner_id", form.ownerId, saved.ownerId, display: data.user(current.ownerId)?.name ?? "Unassigned")
         }
+        for field in custom.fields {
+            // Compared as parsed values, so "1,000" and "1000" are no difference.
+            let mine = (try? field.spec.parse(form.customValues(field)).get()) ?? nil
+            let theirs = custom.saved[field.uid]
+            if mine != theirs || (mine == nil && !form.customValues(field).allSatisfy { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+                differences[field.formName] = CustomFieldDisplay.text(field, theirs) ?? "(empty)"
+            }
+        }
         var resubmit = form
         resubmit.version = String(current.version)
         let page = LeadFormPage(
             leadId: current.id, reference: current.reference, form: resubmit,
             errors: ["form": "Someone else saved this lead while you were editing. Your changes are below, next to the saved values. Save again to keep yours."],
-            data: data, viewer: user, conflict: differences)
+            data: data, viewer: user, conflict: differences, customFields: custom.fields)
         return services.views.render(page, request: request, context: context, status: .conflict)
     }
 

@@ -4,6 +4,8 @@ import Mustache
 
 struct TemplateView: MustacheParent, Sendable {
     let template: TaskTemplate
+    /// Active completion fields of the template.
+    var fieldCount = 0
     /// A failed edit of this template.
     var errorMessages: [String: String] = [:]
 
@@ -25,6 +27,8 @@ struct TemplateView: MustacheParent, Sendable {
         case "deleteAction": Routes.adminStageTaskDelete(template.stageId, task: template.id ?? 0)
         case "updateAction": Routes.adminStageTask(template.stageId, task: template.id ?? 0)
         case "templateId": template.id ?? 0
+        case "fieldsHref": Routes.adminFields(template: template.id ?? 0)
+        case "fieldCount": fieldCount
         default: nil
         }
     }
@@ -37,6 +41,8 @@ struct StageAdminView: MustacheParent, Sendable {
     let isLast: Bool
     var errorMessages: [String: String] = [:]
     var templateErrors: [Int64: [String: String]] = [:]
+    /// Active completion fields per task template id.
+    var fieldCounts: [Int64: Int] = [:]
 
     /// The stage form's and the add-task form's controls (only one of the two is ever submitted).
     var errors: FormErrors {
@@ -69,7 +75,10 @@ struct StageAdminView: MustacheParent, Sendable {
                 : next.isEmpty ? "May move to any stage"
                 : "Next: " + config.stages.filter { next.contains($0.uid) }.map(\.name).joined(separator: ", ")
         case "moveToOptions": [Option(value: "", label: "—", selected: true)] + others.map { Option(value: String($0.uid), label: $0.name, selected: false) }
-        case "templates": (config.templates[stage.uid] ?? []).map { TemplateView(template: $0, errorMessages: templateErrors[$0.id ?? 0] ?? [:]) }
+        case "templates":
+            (config.templates[stage.uid] ?? []).map {
+                TemplateView(template: $0, fieldCount: fieldCounts[$0.id ?? 0] ?? 0, errorMessages: templateErrors[$0.id ?? 0] ?? [:])
+            }
         case "action": Routes.adminStage(stage.uid)
         case "taskAction": Routes.adminStageTasks(stage.uid)
         case "canMoveUp": !isFirst
@@ -95,6 +104,8 @@ struct PipelinePage: Page {
     /// A failed edit of a task template, by template id.
     var templateErrors: [Int64: [String: String]] = [:]
     var newStage: [String: String] = ["color": "#64748b"]
+    /// Active completion fields per task template id.
+    var fieldCounts: [Int64: Int] = [:]
     var newErrors: [String: String] = [:]
 
     func child(named name: String) -> Any? {
@@ -103,7 +114,7 @@ struct PipelinePage: Page {
             config.stages.enumerated().map { index, stage in
                 StageAdminView(
                     stage: stage, config: config, isFirst: index == 0, isLast: index == config.stages.count - 1,
-                    errorMessages: stageErrors[stage.uid] ?? [:], templateErrors: templateErrors)
+                    errorMessages: stageErrors[stage.uid] ?? [:], templateErrors: templateErrors, fieldCounts: fieldCounts)
             }
         case "sources":
             sources.map { SourceView(source: $0, errorMessages: sourceErrorsFor == $0.uid ? sourceErrors : [:]) }
@@ -189,6 +200,7 @@ struct AdminPipelineController {
     func render(_ request: Request, _ context: AppRequestContext, status: HTTPResponse.Status = .ok, configure: (inout PipelinePage) -> Void = { _ in }) async throws -> Response {
         var page = PipelinePage(config: try await database.pipelineWithLeadCounts())
         page.sources = try await database.leadReferenceData().sources
+        page.fieldCounts = try await database.completionFieldCounts()
         configure(&page)
         return services.views.render(page, request: request, context: context, status: status)
     }

@@ -150,12 +150,20 @@ struct MoveController {
     @Sendable func completeTask(request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.user
         let (leadId, taskId) = try taskIds(context)
+        let form = context.form
+        // The values of the task's fields (`cf_<key>`, several for a multi_select); others are ignored.
+        let values = form.values.filter { $0.key.hasPrefix("cf_") }
         do {
-            try await database.completeTask(leadId: leadId, taskId: taskId, note: context.form.trimmed("note"), actor: user)
+            try await database.completeTask(leadId: leadId, taskId: taskId, note: form.trimmed("note"), values: values, actor: user)
         } catch TaskError.notFound {
             throw HTTPError(.notFound)
         } catch TaskError.notOpen {
             throw PageError(.conflict, "That task is already closed.")
+        } catch let refusal as TaskFieldRefusal {
+            // The lead page again, with the messages next to the task's inputs and what was typed.
+            let typed = TaskCompletionForm(taskId: taskId, note: form.trimmed("note"), values: values, errors: refusal.messages)
+            return try await LeadsController(services: services).renderShow(
+                request: request, context: context, status: .unprocessableContent, extra: [TaskCompletionForm.extraKey: typed])
         }
         return Redirect.to(Routes.lead(leadId) + "#tasks", flash: Flash(kind: .success, message: "Task completed."), cookies: services.cookies)
     }

@@ -12,7 +12,7 @@ struct ExportController {
 
     @Sendable func export(request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.user
-        var filter = LeadFilter(query: try request.query())
+        var filter = LeadFilter(query: try request.query(), fields: try await services.database.activeLeadFields())
         if filter.deleted && !LeadPolicy.canSeeDeleted(user) { filter.deleted = false }
         let query = LeadQuery(filter: filter, viewer: user)
         let database = services.database

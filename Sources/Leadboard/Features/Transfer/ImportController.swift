@@ -46,6 +46,7 @@ struct ImportPreviewPage: Page {
         case "issues": (preview?.issues ?? []).map { ["line": String($0.line), "reason": $0.reason] }
         case "moreIssues": (preview?.invalid ?? 0) > (preview?.issues.count ?? 0)
         case "unknownColumns": preview.map { $0.unknownColumns.isEmpty ? nil : $0.unknownColumns.joined(separator: ", ") } ?? nil
+        case "customColumns": preview.map { $0.customColumns.isEmpty ? nil : $0.customColumns.joined(separator: ", ") } ?? nil
         case "canConfirm": preview.map { $0.fileError == nil && ($0.toCreate + $0.matching) > 0 } ?? false
         case "updateExisting": updateExisting
         case "skipHref": base
