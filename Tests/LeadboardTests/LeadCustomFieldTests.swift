@@ -517,6 +517,46 @@ extension LeadCustomFieldTests {
     }
 }
 
+extension LeadCustomFieldTests {
+    /// A field activated after the edit form was loaded is not in that form: saving the form keeps the
+    /// field's values (the form says which fields it showed, `custom_fields`).
+    @Test func savingAFormThatDidNotShowAFieldKeepsItsValue() async throws {
+        let app = try await TestApp.make()
+        try await app.insertCustomField("budget_note", type: .text)
+        let hidden = try await app.insertCustomField("vip", type: .boolean, active: false)
+        try await app.run { client in
+            let mia = try await app.signedIn(client, as: "mia@example.com", role: .manager)
+            let lead = try await app.createLead("Kept Value", owner: try await app.user("mia@example.com"))
+            try await app.setCustomValues(of: lead.uid, ["vip": .boolean(true)])
+            let form = try await mia.get("/leads/\(lead.uid)/edit")
+            #expect(form.contains("name=\"custom_fields\" value=\"budget_note\""))
+            #expect(!form.contains("name=\"custom_fields\" value=\"vip\""))
+            // The field comes back while the form is open; the form is then saved as it was shown.
+            try await app.database.updateCustomField(id: hidden.uid, CustomFieldInput(key: "vip", label: hidden.label, type: .boolean, isActive: true))
+            let saved = try await mia.post(
+                "/leads/\(lead.uid)",
+                [("name", "Kept Value"), ("stage_id", String(lead.stageId)), ("owner_id", String(lead.ownerId ?? 0)), ("version", String(lead.version)),
+                 ("custom_fields", ""), ("custom_fields", "budget_note"), ("cf_budget_note", "Large")])
+            #expect(saved.status == .seeOther)
+            let values = try await app.customValues(of: lead.uid)
+            #expect(values["vip"] == .boolean(true))
+            #expect(values["budget_note"] == .text("Large"))
+        }
+    }
+
+    /// Very small and very large decimals are written with an exponent; the form and the CSV import
+    /// read that back, so re-saving a lead or importing an export keeps them.
+    @Test func decimalsWithExponentsRoundTrip() {
+        let spec = FieldSpec(label: "Ratio", type: .decimal)
+        for value in [0.0000001, 1e20, -2.5e-9, 12.5] {
+            let text = FieldValue.decimal(value).plain
+            #expect(spec.parse([text]) == .success(.decimal(value)), "\(text)")
+        }
+        #expect(spec.parse(["12,5e"]) != .success(.decimal(125)))
+        #expect(spec.parse(["abc"]) == .failure(FieldError("Ratio must be a number, like 12.5.")))
+    }
+}
+
 extension Array {
     fileprivate func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
         var result: [T] = []

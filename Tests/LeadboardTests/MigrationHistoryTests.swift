@@ -19,7 +19,7 @@ import Testing
         ("v5-report-indexes", "ec73ad95d01f74491fa9165552a161d4314fca7666b0d62ae83d3c935940174c"),
         ("v6-lead-tally", "ee493d397cee5f68710f05eaf7083cd6974eaf818d0e44d40a91222d108f016b"),
         ("v7-entry-stages", "757081cfcc2f1d2df057de678c0cc298794217f955d74ab3d816f3449aa5c65e"),
-        ("v8-custom-fields-scoring", "ac4b3a33b311e2701b4f25f7c93d0a0e2510e793dfca743adfada727835e5ee8"),
+        ("v8-custom-fields-scoring", "3ec80297610e7e710b5b4deebc6dc3d611f4e832fa4c4702601030c216c5f65a"),
     ]
 
     /// The schema-changing statements each migration runs on an empty database, expanded with their

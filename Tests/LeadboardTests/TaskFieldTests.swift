@@ -176,6 +176,27 @@ import Testing
         }
     }
 
+    /// Deleting a stage task template keeps what its done tasks were completed with: the fields
+    /// outlive the template (detached), and the lead page still shows the values with the task.
+    @Test func deletingTheTemplateKeepsTheValuesOfItsDoneTasks() async throws {
+        let app = try await TestApp.make()
+        let setup = try await Self.setUp(app)
+        try await app.run { client in
+            let browser = Browser(client)
+            #expect(try await browser.login("sam@example.com").status == .seeOther)
+            let done = try await browser.post(Self.completePath(setup), [("cf_contact_method", "Phone"), ("cf_attempts", "2")])
+            #expect(done.status == .seeOther)
+            let templateId = try #require(setup.task.templateId)
+            #expect(try await app.database.deleteTaskTemplate(stageId: StageID.newLead, templateId: templateId))
+            let stored = try await storedTaskValues(app, taskId: setup.task.id!)
+            #expect(stored[setup.method.uid] == "Phone".databaseValue)
+            #expect(stored[setup.attempts.uid] == 2.databaseValue)
+            let tasks = try await browser.get("/leads/\(setup.lead.uid)").section("id=\"tasks\"")
+            #expect(tasks.contains("<div class=\"small task-value\">Contact method: Phone</div>"))
+            #expect(tasks.contains("<div class=\"small task-value\">Attempts: 2</div>"))
+        }
+    }
+
     @Test func executivesCompleteTasksWithFieldsOnlyOnTheirOwnLeads() async throws {
         let app = try await TestApp.make()
         let setup = try await Self.setUp(app)

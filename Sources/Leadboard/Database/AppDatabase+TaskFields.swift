@@ -22,15 +22,18 @@ public struct TaskFieldRefusal: Error, Sendable, Equatable {
 }
 
 extension Database {
-    /// The completion fields and stored values of every task of a lead.
+    /// The completion fields and stored values of every task of a lead. A done task whose template was
+    /// deleted keeps showing the values it was completed with (the fields outlive the template).
     func taskFieldData(leadId: Int64) throws -> TaskFieldData {
         var data = TaskFieldData()
         let rows = try Row.fetchAll(
             self,
             sql: """
                 SELECT leadTask.id AS taskId, customField.*
-                FROM leadTask JOIN customField ON customField.taskTemplateId = leadTask.templateId
-                WHERE leadTask.leadId = ? AND customField.entity = 'task' AND customField.isActive
+                FROM leadTask JOIN customField ON (customField.taskTemplateId = leadTask.templateId AND customField.isActive)
+                  OR (leadTask.templateId IS NULL AND leadTask.status <> 'open'
+                      AND customField.id IN (SELECT fieldId FROM taskFieldValue WHERE taskId = leadTask.id))
+                WHERE leadTask.leadId = ? AND customField.entity = 'task'
                 ORDER BY customField.position, customField.id
                 """, arguments: [leadId])
         for row in rows {

@@ -289,12 +289,12 @@ enum Migrations {
                 """)
         }
         migrator.registerMigration("v8-custom-fields-scoring") { db in
-            // Custom field definitions, shared by every entity (tasks' fields belong to one template).
+            // Custom field definitions, shared by every entity (tasks' fields belong to one template while it exists).
             try db.execute(sql: """
                 CREATE TABLE customField (
                   id INTEGER PRIMARY KEY AUTOINCREMENT,
                   entity TEXT NOT NULL CHECK (entity IN ('lead', 'task', 'contact', 'company')),
-                  taskTemplateId INTEGER REFERENCES taskTemplate(id) ON DELETE CASCADE,
+                  taskTemplateId INTEGER REFERENCES taskTemplate(id) ON DELETE SET NULL,
                   key TEXT NOT NULL CHECK (length(key) BETWEEN 1 AND 40 AND key NOT GLOB '*[^A-Za-z0-9_]*'),
                   label TEXT NOT NULL CHECK (length(label) BETWEEN 1 AND 80),
                   type TEXT NOT NULL CHECK (type IN ('text', 'long_text', 'integer', 'decimal', 'boolean', 'date', 'datetime',
@@ -308,8 +308,10 @@ enum Migrations {
                   rules TEXT NOT NULL DEFAULT '{}',
                   defaultValue TEXT,
                   createdAt DATETIME NOT NULL,
-                  CHECK ((entity = 'task') = (taskTemplateId IS NOT NULL)));
-                CREATE UNIQUE INDEX customField_key ON customField(entity, COALESCE(taskTemplateId, 0), key);
+                  CHECK (entity = 'task' OR taskTemplateId IS NULL));
+                -- A deleted template's fields stay (template NULL) with the values tasks were completed with.
+                CREATE UNIQUE INDEX customField_key ON customField(entity, COALESCE(taskTemplateId, 0), key)
+                  WHERE entity <> 'task' OR taskTemplateId IS NOT NULL;
                 CREATE INDEX customField_template ON customField(taskTemplateId) WHERE taskTemplateId IS NOT NULL;
                 -- Values stored typed (INTEGER, REAL or TEXT; multi_select as a JSON array), one row per
                 -- record and field; the field index serves filters and sorts by value.

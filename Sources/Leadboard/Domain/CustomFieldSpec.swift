@@ -104,6 +104,8 @@ public enum FieldValue: Sendable, Equatable, Hashable {
         return [plain]
     }
 
+    /// Shortest text that reads back as the same number ("12.5", "3", "1e-07", "1e+20"); the parser
+    /// accepts every form written here.
     static func decimalText(_ d: Double) -> String {
         if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
         return "\(d)"
@@ -148,7 +150,8 @@ public struct FieldSpec: Sendable, Equatable {
             value = .integer(n)
         case .decimal:
             let cleaned = first.replacingOccurrences(of: ",", with: "")
-            guard cleaned.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "." || $0 == "-") }), let d = Double(cleaned), d.isFinite else {
+            // Exponents too ("1e-07"): very small and very large decimals are written that way.
+            guard cleaned.allSatisfy({ $0.isASCII && ($0.isNumber || ".-+eE".contains($0)) }), let d = Double(cleaned), d.isFinite else {
                 return .failure(FieldError("\(label) must be a number, like 12.5."))
             }
             value = .decimal(d)

@@ -108,7 +108,7 @@ struct CustomFieldInputView: MustacheParent, Sendable {
     /// The partial's names: an absent one answers `false` rather than nil, so Mustache never looks it
     /// up in the page around the control (a page's own `error` or `value` must not leak in).
     static let partialNames: Set<String> = [
-        "id", "name", "label", "required", "helpText", "helpId", "placeholder", "describedBy", "invalid", "error", "conflict", "value",
+        "id", "key", "name", "label", "required", "helpText", "helpId", "placeholder", "describedBy", "invalid", "error", "conflict", "value",
         "isInput", "inputType", "inputmode", "maxlength", "isTextarea", "isSelect", "options", "isCheckboxes", "checkboxes",
     ]
 
@@ -119,6 +119,7 @@ struct CustomFieldInputView: MustacheParent, Sendable {
     private func lookup(_ name: String) -> Any? {
         switch name {
         case "id": field.formName
+        case "key": field.key
         case "name": field.formName
         case "label": field.label
         case "required": field.isRequired

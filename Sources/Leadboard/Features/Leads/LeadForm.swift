@@ -9,6 +9,10 @@ struct LeadForm: Sendable {
     var version = ""
     /// Custom field values as typed, by form name (`cf_<key>`); several for a multi_select.
     var custom: [String: [String]] = [:]
+    /// The keys of the custom fields the submitted form showed (`custom_fields`), or nil when it did not
+    /// say (then every active field is read). A field activated after the form was loaded is not in it,
+    /// so its kept values are not cleared by a form that never showed it.
+    var shownKeys: Set<String>?
 
     init() {}
 
@@ -24,6 +28,7 @@ struct LeadForm: Sendable {
         fields.ownerId = form.trimmed("owner_id")
         version = form.trimmed("version")
         for (key, values) in form.values where key.hasPrefix("cf_") { custom[key] = values }
+        if let shown = form.values["custom_fields"] { shownKeys = Set(shown.filter { !$0.isEmpty }) }
     }
 
     init(lead: Lead) {
@@ -63,7 +68,8 @@ struct LeadForm: Sendable {
     /// any message on them or on the built-in fields means nothing is saved.
     func validate(reference: LeadReferenceData, actor: User, ownerFallback: Int64?, customFields: [CustomField]) -> (LeadInput?, [String: String]) {
         var (input, errors) = fields.validate(reference: reference, mayChooseOwner: LeadPolicy.canAssign(actor), ownerFallback: ownerFallback)
-        let (values, customErrors) = customFields.validate { self.custom[$0] ?? [] }
+        let shown = shownKeys.map { keys in customFields.filter { keys.contains($0.key) } } ?? customFields
+        let (values, customErrors) = shown.validate { self.custom[$0] ?? [] }
         errors.merge(customErrors) { builtIn, _ in builtIn }
         guard errors.isEmpty, var valid = input else { return (nil, errors) }
         valid.customValues = values
