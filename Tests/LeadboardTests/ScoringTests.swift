@@ -345,6 +345,25 @@ extension ScoringTests {
             #expect(await service.check() == false)
         }
 
+        /// A rescore cut short (a crash) leaves old scores behind; the served app rescores every lead
+        /// once at start-up, so they heal without a rule change.
+        @Test func theServedAppRescoresAllLeadsAtStartUp() async throws {
+            let app = try await TestApp.make()
+            let mia = try await app.createUser("mia@example.com", role: .manager)
+            let lead = try await app.createLead("Stale Ltd", owner: mia)
+            try await app.addRule(.filled, field: "name", points: 40)
+            try await app.database.pool.write { db in try db.execute(sql: "UPDATE lead SET score = 0") }
+            #expect(try await app.score(lead.uid) == 0)
+            try await buildApplication(services: app.services).test(.router) { _ in
+                var healed = false
+                for _ in 0..<200 where !healed {
+                    healed = try await app.score(lead.uid) == 40
+                    if !healed { try await Task.sleep(for: .milliseconds(50)) }
+                }
+                #expect(healed)
+            }
+        }
+
         @Test func noActivityCountsTheLatestActivityOrCreation() async throws {
             let clock = TestClock()
             let app = try await TestApp.make(clock: clock)

@@ -283,17 +283,22 @@ def import_preview(page: Page, data: A11yData) -> None:
     expect(page.locator("#import-preview")).to_be_visible()
 
 
+def ask_confirmation(page: Page, trigger, script: bool) -> None:
+    """Clicks what asks for a confirmation: with script a dialog opens, without it a confirmation page."""
+    if script:
+        trigger.click()
+        expect(page.locator("#confirm-dialog")).to_be_visible()
+    else:
+        with page.expect_navigation():
+            trigger.click()
+        expect(page.locator(".confirm-page")).to_be_visible()
+
+
 def confirmation(section: str, link_name: str, *, script: bool) -> Callable[[Page, A11yData], None]:
     def open_it(page: Page, data: A11yData) -> None:
         page.goto(f"/leads/{data.sam_lead}")
         link = page.locator(section).get_by_role("link", name=link_name, exact=True).first
-        if script:
-            link.click()
-            expect(page.locator("#confirm-dialog")).to_be_visible()
-        else:
-            with page.expect_navigation():
-                link.click()
-            expect(page.locator(".confirm-page")).to_be_visible()
+        ask_confirmation(page, link, script)
     return open_it
 
 
@@ -315,13 +320,7 @@ def deactivation(where: str, *, script: bool) -> Callable[[Page, A11yData], None
             section.locator("summary", has_text="Edit stage and rules").click()
             section.locator("input[name=active]").uncheck()
             button = section.get_by_role("button", name="Save stage")
-        if script:
-            button.click()
-            expect(page.locator("#confirm-dialog")).to_be_visible()
-        else:
-            with page.expect_navigation():
-                button.click()
-            expect(page.locator(".confirm-page")).to_be_visible()
+        ask_confirmation(page, button, script)
     return open_it
 
 
@@ -377,13 +376,7 @@ def scoring_remove(script: bool) -> Callable[[Page, A11yData], None]:
     def open_it(page: Page, data: A11yData) -> None:
         scoring_rules(page, data)
         link = page.locator(".scoring-rules li").first.get_by_role("link", name=re.compile("^Remove the rule"))
-        if script:
-            link.click()
-            expect(page.locator("#confirm-dialog")).to_be_visible()
-        else:
-            with page.expect_navigation():
-                link.click()
-            expect(page.locator(".confirm-page")).to_be_visible()
+        ask_confirmation(page, link, script)
     return open_it
 
 
